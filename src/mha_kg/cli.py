@@ -1,0 +1,221 @@
+"""The `mha-kg` command: one click group, each command a few lines over the service layer.
+
+Mistakes the user can fix end with a one-line reason on stderr and exit
+code 1 (2 for usage errors, as click does); never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, dataset, formats, store
+from . import settings as settings_mod
+from .errors import KGError
+
+_settings_options = [
+    click.option("--setting", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE",
+                 help="Set a setting (repeatable); see `mha-kg serve --help-settings`."),
+    click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
+                 help="A JSON file of settings."),
+]
+
+
+def with_settings(command):
+    """Add --setting/--config and pass the resolved settings as `settings`."""
+    @functools.wraps(command)
+    def wrapper(*args, pairs, config, **kwargs):
+        return command(*args, settings=settings_mod.load(pairs=pairs, config=config), **kwargs)
+
+    for option in reversed(_settings_options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+class Group(click.Group):
+    """Turns a KGError anywhere below into a one-line message and exit 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KGError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            sys.exit(130)
+
+
+@click.group(cls=Group)
+@click.version_option(__version__, prog_name="mha-kg")
+def cli():
+    """The Midlands Health Alliance knowledge graph: validate, query, export and serve it.
+
+    \b
+    Examples:
+      mha-kg validate
+      mha-kg query 'SELECT ?name WHERE { ?o a <http://www.w3.org/ns/org#Organization> ;
+                    <https://schema.org/name> ?name } ORDER BY ?name'
+      mha-kg export --format jsonld > mha.jsonld
+      mha-kg serve --port 8000
+    """
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text",
+              help="text for people, json or turtle (the SHACL report graph) for programs.")
+@with_settings
+def validate(settings, fmt):
+    """Validate the dataset (with its OWL-RL closure) against the SHACL shapes.
+
+    Exit code 0 when it conforms, 1 when it does not.
+    """
+    inputs = dataset.project_inputs(settings)
+    data, _ = store.prepare(inputs)
+    report = store.check(inputs, data)
+    if fmt == "json":
+        click.echo(report.json())
+    elif fmt == "turtle":
+        click.echo(report.graph.serialize(format="turtle"))
+    else:
+        click.echo(report.text())
+    sys.exit(0 if report.conforms else 1)
+
+
+@cli.command()
+@click.argument("text", required=False)
+@click.option("-f", "--file", "path", type=click.File("r"),
+              help="Read the query from a file ('-' for stdin).")
+@click.option("--format", "fmt", default=None,
+              help="table, json, xml, csv, tsv for SELECT/ASK; turtle, jsonld, ntriples, rdfxml for "
+                   "CONSTRUCT/DESCRIBE.")
+@click.option("--timeout", type=int, default=None, help="Stop after this many milliseconds.")
+@with_settings
+def query(settings, text, path, fmt, timeout):
+    """Run a SPARQL query from an argument, a file or stdin.
+
+    \b
+    Examples:
+      mha-kg query 'ASK { ?s ?p ?o }'
+      mha-kg query -f question.rq --format csv
+      echo 'SELECT * WHERE { ?s ?p ?o } LIMIT 3' | mha-kg query
+    """
+    from .kg import KnowledgeGraph
+    from .terminal import table
+
+    if path is not None:
+        text = path.read()
+    elif text is None or text == "-":
+        if sys.stdin.isatty():
+            raise KGError("give a query as an argument, with --file, or on stdin")
+        text = sys.stdin.read()
+    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    try:
+        result = kg.query(text, time_limit_ms=timeout)
+    finally:
+        kg.close()
+    if result.kind == "graph":
+        chosen = formats.by_name(fmt or "turtle")
+        formats.ensure_kind(chosen, "graph")
+        sys.stdout.buffer.write(formats.write_triples(result.triples, chosen, kg.prefixes))
+        return
+    if fmt in (None, "table"):
+        click.echo(table(result, kg.prefixes))
+        return
+    chosen = formats.by_name(fmt)
+    formats.ensure_kind(chosen, "results")
+    sys.stdout.buffer.write(formats.write_results(result, chosen))
+
+
+@cli.command()
+@click.option("--format", "fmt", default="turtle",
+              help="turtle, jsonld, ntriples, rdfxml, trig or nquads (named graphs kept).")
+@click.option("--inferred", is_flag=True, help="Add the OWL-RL closure.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@with_settings
+def export(settings, fmt, inferred, output):
+    """Export the dataset in an RDF format."""
+    from .exports import export as do_export
+    from .kg import KnowledgeGraph
+
+    chosen = formats.by_name(fmt)
+    formats.ensure_kind(chosen, "graph")
+    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    try:
+        body = do_export(kg, chosen, inferred=inferred)
+    finally:
+        kg.close()
+    if output:
+        output.write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@with_settings
+def stats(settings, as_json):
+    """Triples per graph, classes and properties used, entities by type."""
+    from .kg import KnowledgeGraph
+    from .terminal import shorten
+
+    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    try:
+        numbers = kg.stats()
+    finally:
+        kg.close()
+    if as_json:
+        click.echo(json.dumps(numbers, indent=2))
+        return
+    click.echo(f"{numbers['triples']} triples")
+    for heading, key in (("Graphs", "graphs"), ("Entities by type", "entities_by_type"),
+                         ("Properties", "properties")):
+        click.echo(f"\n{heading}:")
+        for name, count in numbers[key].items():
+            click.echo(f"  {count:>7}  {shorten(name, kg.prefixes)}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("-h", "--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("-p", "--port", default=8000, show_default=True, type=int,
+              help="Port to listen on; 0 picks a free one.")
+@click.option("--store", "store_url", default=None, help="Run over a remote SPARQL endpoint.")
+@click.option("--get", "get_path", default=None,
+              help="Print the response to this path without starting a server; exit 1 on an error.")
+@click.option("--help-settings", is_flag=True, help="List the settings and exit.")
+@with_settings
+def serve(settings, files, host, port, store_url, get_path, help_settings):
+    """Serve the SPARQL endpoint and the linked-data site.
+
+    With FILES (any RDF format rdflib reads), serve those instead of the
+    shipped dataset, with the same endpoint, pages and limits.
+
+    \b
+    Examples:
+      mha-kg serve
+      mha-kg serve --port 0 --setting sparql_time_limit_ms 5000
+      mha-kg serve my-data.ttl other.jsonld
+      mha-kg serve --get /sparql?query=ASK%7B%7D
+    """
+    if help_settings:
+        for s in settings_mod.SETTINGS:
+            click.echo(f"{s.name:24} {s.default!r:28} {s.help}")
+        return
+    from .server import get, run
+
+    if store_url:
+        settings["store"] = store_url
+    if get_path:
+        status, body = get(settings, files, get_path)
+        sys.stdout.buffer.write(body)
+        sys.exit(0 if status < 400 else 1)
+    run(settings, files, host, port)
+
+
+def main() -> None:
+    cli(prog_name="mha-kg")

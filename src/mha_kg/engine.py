@@ -1,0 +1,181 @@
+"""The query engines: the embedded Oxigraph store, or any remote SPARQL 1.1 endpoint.
+
+Both answer `run()` with a `QueryResult` of pyoxigraph terms, so everything
+above this module (pages, exports, search, the protocol endpoint) is the same
+whichever engine is underneath. User queries go through `run()`, which
+enforces the time and row limits; the application's own fixed queries use
+`run_trusted()`, which on the embedded engine evaluates in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from . import sparql, workers
+from .errors import KGError, bad_request, timed_out
+from .sparql import QueryResult
+
+
+class Engine(Protocol):
+    def run(
+        self,
+        query: str,
+        *,
+        default_graphs: tuple[str, ...] | None = None,
+        named_graphs: tuple[str, ...] | None = None,
+        time_limit_ms: int | None = None,
+        max_rows: int | None = None,
+    ) -> QueryResult: ...
+
+    def run_trusted(self, query: str) -> QueryResult: ...
+
+    def close(self) -> None: ...
+
+
+def _to_result(kind: str, payload, truncated: bool, started: float) -> QueryResult:
+    elapsed = round((time.perf_counter() - started) * 1000, 2)
+    if kind == "boolean":
+        return QueryResult("boolean", boolean=payload, elapsed_ms=elapsed)
+    if kind == "bindings":
+        names, rows = payload
+        return QueryResult("bindings", variables=names, rows=rows, truncated=truncated,
+                           elapsed_ms=elapsed)
+    return QueryResult("graph", triples=payload, truncated=truncated, elapsed_ms=elapsed)
+
+
+class EmbeddedEngine:
+    """The persisted Oxigraph store, with user queries in killable workers."""
+
+    def __init__(self, store_path: str, settings: dict):
+        self.settings = settings
+        self.store = ox.Store.read_only(store_path)
+        self.pool = workers.WorkerPool(
+            store_path,
+            size=settings["query_workers"],
+            max_size=settings["query_workers_max"],
+            memory_limit_mb=settings["query_memory_limit_mb"],
+        )
+
+    def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
+            max_rows=None) -> QueryResult:
+        limit_ms = _time_limit(self.settings, time_limit_ms)
+        job = workers.Job(
+            query=sparql.check(query, self.settings).text,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            union_default_graph=True,
+            max_rows=max_rows or self.settings["max_returned_rows"],
+        )
+        started = time.perf_counter()
+        try:
+            status, payload = self.pool.run(job, limit_ms / 1000)
+        except workers.Timeout:
+            raise timed_out(limit_ms) from None
+        except workers.Busy:
+            raise KGError("every query worker is busy; try again shortly "
+                          "(the query_workers_max setting)", 503) from None
+        except workers.WorkerFailed as exc:
+            raise KGError(f"query stopped: {exc} (the query_memory_limit_mb setting bounds "
+                          "one query's memory)", 503) from None
+        if status == "syntax":
+            raise bad_request(f"syntax error: {payload}")
+        if status == "error":
+            raise bad_request(f"query failed: {payload}")
+        return _to_result(*payload, started)
+
+    def run_trusted(self, query: str) -> QueryResult:
+        started = time.perf_counter()
+        job = workers.Job(query, None, None, True, self.settings["max_returned_rows"] * 10)
+        return _to_result(*workers.run_job(self.store, job), started)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class RemoteEngine:
+    """Any SPARQL 1.1 Protocol endpoint (Fuseki, GraphDB, Virtuoso, Oxigraph...)."""
+
+    def __init__(self, url: str, settings: dict):
+        self.url = url
+        self.settings = settings
+
+    def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
+            max_rows=None) -> QueryResult:
+        sparql.check(query, self.settings)
+        limit_ms = _time_limit(self.settings, time_limit_ms)
+        return self._post(query, default_graphs, named_graphs, limit_ms,
+                          max_rows or self.settings["max_returned_rows"])
+
+    def run_trusted(self, query: str) -> QueryResult:
+        return self._post(query, None, None, self.settings["sparql_time_limit_ms"],
+                          self.settings["max_returned_rows"] * 10)
+
+    def _post(self, query, default_graphs, named_graphs, limit_ms, max_rows) -> QueryResult:
+        params = [("query", query)]
+        params += [("default-graph-uri", g) for g in default_graphs or ()]
+        params += [("named-graph-uri", g) for g in named_graphs or ()]
+        request = urllib.request.Request(
+            self.url,
+            data=urllib.parse.urlencode(params).encode(),
+            headers={
+                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=limit_ms / 1000) as response:
+                body = response.read()
+                media = response.headers.get_content_type()
+        except urllib.error.HTTPError as exc:
+            detail = exc.read()[:300].decode("utf-8", "replace")
+            status = 400 if exc.code in (400, 406, 415) else 502
+            raise KGError(f"the remote store answered {exc.code}: {detail}", status) from None
+        except TimeoutError:
+            raise timed_out(limit_ms) from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise KGError(f"the remote store at {self.url} cannot be reached: {exc}", 502) from None
+        return _remote_result(body, media, max_rows, started)
+
+    def close(self) -> None:
+        pass
+
+
+def _remote_result(body: bytes, media: str, max_rows: int, started: float) -> QueryResult:
+    if media in ("application/sparql-results+json", "application/json"):
+        if b'"boolean"' in body[:200] and "boolean" in json.loads(body):
+            return _to_result("boolean", json.loads(body)["boolean"], False, started)
+        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        names = [v.value for v in solutions.variables]
+        rows = []
+        for solution in solutions:
+            if len(rows) == max_rows:
+                return _to_result("bindings", (names, rows), True, started)
+            rows.append(tuple(solution[i] for i in range(len(names))))
+        return _to_result("bindings", (names, rows), False, started)
+    fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+    triples = [q.triple for q in ox.parse(body, format=fmt)]
+    return _to_result("graph", triples[:max_rows], len(triples) > max_rows, started)
+
+
+def _time_limit(settings: dict, requested_ms: int | None) -> int:
+    """A request may lower the time limit, never raise it."""
+    limit = settings["sparql_time_limit_ms"]
+    if requested_ms is not None and 0 < requested_ms < limit:
+        return requested_ms
+    return limit
+
+
+def open_engine(settings: dict, store_path: str | None) -> Engine:
+    if settings["store"]:
+        return RemoteEngine(settings["store"], settings)
+    if store_path is None:
+        raise KGError("no store to open")
+    return EmbeddedEngine(store_path, settings)

@@ -1,0 +1,119 @@
+"""The knowledge graph as a service: open it once, then ask it things.
+
+`KnowledgeGraph.open()` turns settings into a running engine: it builds (or
+reuses) the persisted store from the project's files, or from the RDF files
+given, or connects to a remote engine. The command line and the web
+application are both thin layers over this object; it never imports Flask.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import dataset, engine, store
+from .errors import KGError
+from .namespaces import all_prefixes, graph_iri, ontology_iri
+from .sparql import QueryResult
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+@dataclass
+class KnowledgeGraph:
+    settings: dict
+    engine: engine.Engine
+    build: store.BuildInfo | None
+
+    @classmethod
+    def open(cls, settings: dict, files: Sequence[str] = (),
+             log: Callable[[str], None] = _stderr) -> KnowledgeGraph:
+        if settings["store"]:
+            return cls(settings, engine.RemoteEngine(settings["store"], settings), None)
+        inputs = (dataset.file_inputs(files, settings) if files
+                  else dataset.project_inputs(settings))
+        info = store.ensure(inputs, Path(settings["state_dir"]), log)
+        return cls(settings, engine.EmbeddedEngine(info.path, settings), info)
+
+    # ------------------------------------------------------------------ naming
+
+    @property
+    def base(self) -> str:
+        return self.settings["base_iri"]
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        return all_prefixes(self.base)
+
+    def graph(self, name: str) -> str:
+        return graph_iri(self.base, name)
+
+    @property
+    def ontology(self) -> str:
+        return ontology_iri(self.base)
+
+    # ------------------------------------------------------------------ queries
+
+    def query(self, text: str, **limits) -> QueryResult:
+        """A user's query, with the time and row limits enforced."""
+        return self.engine.run(text, **limits)
+
+    def select(self, text: str) -> list[dict[str, object]]:
+        """One of the application's own SELECTs, as {var: term} rows."""
+        result = self.engine.run_trusted(text)
+        return [dict(zip(result.variables, row, strict=True)) for row in result.rows]
+
+    def triples(self, text: str) -> list[ox.Triple]:
+        return self.engine.run_trusted(text).triples
+
+    def quads(self, graphs: Sequence[str] | None = None) -> list[ox.Quad]:
+        """Every quad of the named graphs (all of them by default), for exports."""
+        names = graphs or self.graph_names()
+        quads = []
+        for name in names:
+            rows = self.select(f"SELECT ?s ?p ?o WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
+            graph = ox.NamedNode(name)
+            quads += [ox.Quad(r["s"], r["p"], r["o"], graph) for r in rows]
+        return quads
+
+    def graph_names(self) -> list[str]:
+        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g {} } ORDER BY ?g")
+        return [r["g"].value for r in rows]
+
+    # ------------------------------------------------------------------ stats
+
+    def stats(self) -> dict:
+        """Triples per graph, classes and properties used, entities by type."""
+        per_graph = {
+            r["g"].value: int(r["n"].value)
+            for r in self.select(
+                "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+        }
+        by_type = {
+            r["type"].value: int(r["n"].value)
+            for r in self.select(
+                "SELECT ?type (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type } "
+                "GROUP BY ?type ORDER BY DESC(?n) ?type")
+        }
+        properties = {
+            r["p"].value: int(r["n"].value)
+            for r in self.select(
+                "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n) ?p")
+        }
+        return {"triples": sum(per_graph.values()), "graphs": per_graph,
+                "entities_by_type": by_type, "properties": properties}
+
+    def close(self) -> None:
+        self.engine.close()
+
+
+def require_iri(value: str) -> str:
+    if not value or any(c in value for c in '<>" {}|\\^`') or ":" not in value:
+        raise KGError(f"not an IRI: {value!r}")
+    return value

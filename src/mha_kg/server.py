@@ -1,0 +1,52 @@
+"""Run the web application under a production WSGI server (waitress)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Sequence
+
+from .kg import KnowledgeGraph
+
+
+def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
+    import waitress
+
+    from .web.app import create_app
+
+    kg = KnowledgeGraph.open(settings, files)
+    app = create_app(settings, kg=kg)
+    sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
+    bound_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"Serving the knowledge graph at http://{shown}:{bound_port}/ "
+          f"(SPARQL endpoint http://{shown}:{bound_port}/sparql)", file=sys.stderr, flush=True)
+    try:
+        waitress.serve(
+            app,
+            sockets=[sock],
+            threads=settings["threads"],
+            max_request_body_size=settings["max_request_bytes"],
+            ident="mha-kg",
+            channel_timeout=max(120, settings["sparql_time_limit_ms"] // 1000 + 30),
+            clear_untrusted_proxy_headers=True,
+        )
+    finally:
+        kg.close()
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def get(settings: dict, files: Sequence[str], path: str) -> tuple[int, bytes]:
+    """One request through the application, without a server (`serve --get`)."""
+    from .web.app import create_app
+
+    kg = KnowledgeGraph.open(settings, files, log=lambda _: None)
+    try:
+        app = create_app(settings, kg=kg)
+        response = app.test_client().get(path)
+        return response.status_code, response.get_data()
+    finally:
+        kg.close()

@@ -1,0 +1,141 @@
+"""What a query must pass before any engine sees it, and what a run returns.
+
+The checks here are lexical, linear in the query's length and never recurse,
+so they are safe on hostile input: a query nested thousands deep, which
+aborts the Oxigraph server and sends rdflib into RecursionError, is refused
+here with a 400 before it reaches either. `SERVICE` is allowed only to
+endpoints on the `service_allowlist` setting; the engines never fetch `FROM`
+graphs (they name graphs of the dataset), and `LOAD` is an update, which the
+read-only endpoint refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import KGError, bad_request, too_large
+
+_TOKENS = re.compile(
+    r"""
+    (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+      |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<comment>\#[^\n]*)
+  | (?P<open>[{(\[])
+  | (?P<close>[})\]])
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<word>[A-Za-z_\u00C0-\uFFFF][\w\u00B7-\uFFFF.-]*(?::[\w\u00B7-\uFFFF.%\\-]*)?|:[\w.%\\-]*)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass
+class QueryResult:
+    """The engine-neutral answer: rows of pyoxigraph terms, a boolean or triples."""
+
+    kind: str  # "bindings", "boolean" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    boolean: bool | None = None
+    triples: list[Any] = field(default_factory=list)
+    truncated: bool = False
+    elapsed_ms: float = 0.0
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.kind == "bindings" else len(self.triples)
+
+    def records(self) -> list[dict[str, str]]:
+        """Rows as {variable: value} with plain string values (None when unbound)."""
+        return [
+            {name: (None if term is None else term.value)
+             for name, term in zip(self.variables, row, strict=True)}
+            for row in self.rows
+        ]
+
+
+@dataclass(frozen=True)
+class Checked:
+    text: str
+    services: tuple[str, ...]
+
+
+def check(text: str, settings: dict) -> Checked:
+    """Refuse queries that are too long, too deep, or reach a forbidden SERVICE."""
+    if len(text.encode("utf-8", "surrogatepass")) > settings["max_query_bytes"]:
+        raise too_large(
+            f"query longer than {settings['max_query_bytes']} bytes (the max_query_bytes setting)"
+        )
+    if "\x00" in text:
+        raise bad_request("query contains a NUL character")
+    tokens = list(_lex(text, settings["max_query_depth"]))
+    services = _service_targets(tokens)
+    allowed = set(settings["service_allowlist"])
+    for target in services:
+        if target not in allowed:
+            raise KGError(
+                f"SERVICE <{target}> is not on the service_allowlist setting", 403
+            )
+    return Checked(text=text, services=tuple(services))
+
+
+def _lex(text: str, max_depth: int):
+    depth = 0
+    for match in _TOKENS.finditer(text):
+        kind = match.lastgroup
+        if kind == "open":
+            depth += 1
+            if depth > max_depth:
+                raise bad_request(
+                    f"query nested deeper than {max_depth} levels (the max_query_depth setting)"
+                )
+        elif kind == "close":
+            depth = max(depth - 1, 0)
+        if kind not in {"comment", "string"}:
+            yield kind, match.group()
+
+
+def _service_targets(tokens: list[tuple[str, str]]) -> list[str]:
+    prefixes: dict[str, str] = {}
+    targets: list[str] = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind != "word":
+            continue
+        upper = value.upper()
+        if upper == "PREFIX" and i + 2 < len(tokens) and tokens[i + 2][0] == "iri":
+            prefixes[tokens[i + 1][1]] = tokens[i + 2][1][1:-1]
+        elif upper == "SERVICE":
+            targets.append(_service_target(tokens[i + 1:], prefixes))
+    return targets
+
+
+def _service_target(rest: list[tuple[str, str]], prefixes: dict[str, str]) -> str:
+    if rest and rest[0][0] == "word" and rest[0][1].upper() == "SILENT":
+        rest = rest[1:]
+    if not rest:
+        raise bad_request("SERVICE without an endpoint")
+    kind, value = rest[0]
+    if kind == "iri":
+        return value[1:-1]
+    if kind == "word" and ":" in value:
+        prefix, _, local = value.partition(":")
+        if prefix + ":" in prefixes:
+            return prefixes[prefix + ":"] + local
+        raise bad_request(f"SERVICE {value}: prefix {prefix}: is not declared")
+    if kind == "var":
+        raise KGError("SERVICE with a variable endpoint is not allowed", 403)
+    raise bad_request(f"SERVICE must be followed by an endpoint IRI, not {value!r}")
+
+
+def is_update(text: str) -> bool:
+    """True when the text reads as SPARQL Update rather than a query."""
+    words = [value.upper() for kind, value in _lex(text, 10**6) if kind == "word"]
+    update_words = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
+    for word in words:
+        if word in {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:
+            return False
+        if word in update_words:
+            return True
+    return False

@@ -1,0 +1,169 @@
+"""The persisted store: built once per set of inputs, reused until one changes.
+
+A build loads the files, materialises the OWL-RL closure, validates the
+result with SHACL and writes every named graph into an Oxigraph store on
+disk. It happens in a scratch folder that is renamed into place only when
+complete, under a lock, so a build killed halfway leaves nothing that a later
+start could mistake for a store, and a failed build (a broken file, data
+that does not conform) leaves the previous store as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, URIRef
+
+from . import dataset, infer, validate
+from .errors import KGError
+from .namespaces import graph_iri
+
+Log = Callable[[str], None]
+KEEP_STORES = 3
+ASSERTED_GRAPHS = ("ontology", "data", "links", "memberships", "enrichment")
+
+
+@dataclass
+class BuildInfo:
+    fingerprint: str
+    path: str
+    graphs: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    built_at: str = ""
+    reused: bool = False
+
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
+
+def ensure(inputs: dataset.Inputs, state_dir: Path, log: Log = lambda _: None) -> BuildInfo:
+    """The store for these inputs: reused when it exists, built when not."""
+    stores = state_dir / "stores"
+    fingerprint = inputs.fingerprint()
+    final = stores / fingerprint
+    info = read_info(final)
+    if info:
+        return info
+    stores.mkdir(parents=True, exist_ok=True)
+    with _lock(state_dir / "build.lock"):
+        info = read_info(final)  # another process may have built it meanwhile
+        if info:
+            return info
+        _remove_scratch(stores)
+        scratch = stores / f".build-{fingerprint}-{os.getpid()}"
+        info = build(inputs, scratch, log)
+        info.path = str(final)
+        (scratch / "build.json").write_text(json.dumps(asdict(info), indent=2))
+        os.rename(scratch, final)
+        _prune(stores, keep=final)
+    info.reused = False
+    return info
+
+
+def read_info(path: Path) -> BuildInfo | None:
+    """The build record of a complete store, or None (absent, partial, unreadable)."""
+    try:
+        data = json.loads((path / "build.json").read_text())
+        return BuildInfo(**{**data, "reused": True, "path": str(path)})
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def prepare(inputs: dataset.Inputs, log: Log = lambda _: None) -> tuple[Dataset, dict]:
+    """Load the files and add the OWL-RL closure as the inferred graph."""
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    data = dataset.load(inputs)
+    seconds["load"] = _lap(started)
+    log(f"loaded {len(inputs.files)} files in {seconds['load']:.2f} s")
+    if inputs.infer:
+        started = time.perf_counter()
+        inferred = infer.closure(dataset.graph_of(data, inputs.base, *ASSERTED_GRAPHS))
+        target = data.graph(URIRef(graph_iri(inputs.base, "inferred")))
+        for triple in inferred:
+            target.add(triple)
+        seconds["infer"] = _lap(started)
+        log(f"inferred {len(inferred)} triples in {seconds['infer']:.2f} s")
+    return data, seconds
+
+
+def check(inputs: dataset.Inputs, data: Dataset) -> validate.Report:
+    """SHACL over everything the users will query: asserted plus inferred."""
+    union = dataset.graph_of(data, inputs.base, *ASSERTED_GRAPHS, "inferred")
+    return validate.validate(union, dataset.load_shapes(inputs))
+
+
+def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
+    data, seconds = prepare(inputs, log)
+    if inputs.validate and inputs.shapes:
+        started = time.perf_counter()
+        report = check(inputs, data)
+        seconds["validate"] = _lap(started)
+        if not report.conforms:
+            raise KGError(
+                f"the dataset does not conform to its shapes ({len(report.violations)} "
+                "results); run `mha-kg validate` to see them"
+            )
+        log(f"validated in {seconds['validate']:.2f} s")
+    started = time.perf_counter()
+    if target.exists():
+        shutil.rmtree(target)
+    store = ox.Store(str(target))
+    store.bulk_load(data.serialize(format="nquads").encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    graphs = graph_sizes(store)
+    del store
+    seconds["write"] = _lap(started)
+    return BuildInfo(
+        fingerprint=inputs.fingerprint(),
+        path=str(target),
+        graphs=graphs,
+        seconds=seconds,
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    return {row["g"].value: int(row["n"].value) for row in store.query(query)}
+
+
+def _lap(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+@contextmanager
+def _lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _remove_scratch(stores: Path) -> None:
+    """Scratch folders of builds that were killed: safe to remove under the lock."""
+    for scratch in stores.glob(".build-*"):
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _prune(stores: Path, keep: Path) -> None:
+    complete = sorted(
+        (p for p in stores.iterdir() if p.is_dir() and not p.name.startswith(".") and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    for old in complete[KEEP_STORES - 1:]:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""The Flask application: thin views over the service layer."""

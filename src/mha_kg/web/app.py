@@ -1,0 +1,58 @@
+"""The application factory: the only place an app is built."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from .. import settings as settings_mod
+from ..errors import KGError
+from ..kg import KnowledgeGraph
+from . import responses
+
+log = logging.getLogger("mha_kg")
+
+
+def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
+               files: Sequence[str] = ()) -> Flask:
+    """Build the app over a knowledge graph (opened from settings when not given)."""
+    resolved = settings_mod.load(settings) if settings is None or "project_dir" not in settings \
+        else settings
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
+    app.config["SETTINGS"] = resolved
+    app.extensions["kg"] = kg or KnowledgeGraph.open(resolved, files)
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    app.after_request(responses.standard_headers)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import sparql
+
+    app.register_blueprint(sparql.blueprint)
+    for module in responses.optional_blueprints():
+        app.register_blueprint(module.blueprint)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(KGError)
+    def kg_error(error: KGError):
+        return responses.error(error)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        message = error.description or error.name
+        if error.code == 413:
+            limit = app.config["SETTINGS"]["max_request_bytes"]
+            message = f"request body larger than {limit} bytes (the max_request_bytes setting)"
+        return responses.error(KGError(message, error.code or 400))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return responses.error(KGError("internal error; it has been logged", 500))

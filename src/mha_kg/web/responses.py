@@ -1,0 +1,90 @@
+"""How every view answers: bodies by format, errors in one envelope, common headers."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+from flask import Response, current_app, render_template, request
+
+from .. import formats
+from ..errors import KGError
+from ..kg import KnowledgeGraph
+
+#: Page families registered when their module exists (each a blueprint).
+PAGE_FAMILIES = ("home", "entity", "query", "exports", "meta", "search", "reconcile", "write")
+
+
+def optional_blueprints():
+    for name in PAGE_FAMILIES:
+        try:
+            yield importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+
+
+def kg() -> KnowledgeGraph:
+    return current_app.extensions["kg"]
+
+
+def settings() -> dict:
+    return current_app.config["SETTINGS"]
+
+
+def respond(body: bytes, fmt: formats.Format, status: int = 200, **headers) -> Response:
+    response = Response(body, status=status, content_type=fmt.content_type)
+    response.headers["Vary"] = "Accept"
+    for name, value in headers.items():
+        response.headers[name.replace("_", "-")] = value
+    return response
+
+
+def json_response(data, status: int = 200) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False, indent=1), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
+def wants(*kinds: str) -> formats.Format:
+    """The format a request asks for: ?format= first, then Accept."""
+    named = request.args.get("format")
+    if named:
+        fmt = formats.by_name(named)
+        formats.ensure_kind(fmt, fmt.kind if fmt.kind in kinds else kinds[0])
+        return fmt
+    return formats.negotiate(request.headers.get("Accept"), *kinds)
+
+
+def error(exc: KGError) -> Response:
+    """One envelope for every error: JSON, a page, or one line of text."""
+    accept = request.headers.get("Accept", "")
+    best = formats.parse_accept(accept)[0][0] if accept.strip() else ""
+    if best == "text/html":
+        try:
+            body = render_template("error.html", error=exc)
+            return Response(body, status=exc.status, content_type="text/html; charset=utf-8")
+        except Exception:  # no template yet: fall through to text
+            pass
+    if best in ("application/json", "application/problem+json") or request.path.startswith(
+            ("/api/", "/-/", "/reconcile")):
+        return json_response(exc.to_json(), exc.status)
+    return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
+
+
+def standard_headers(response: Response) -> Response:
+    conf = settings()
+    if conf["cors"]:
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        response.headers.setdefault("Access-Control-Expose-Headers",
+                                    "Content-Type, Link, X-Truncated, X-Elapsed-Ms")
+    if request.method in ("GET", "HEAD") and response.status_code < 400:
+        response.headers.setdefault("Cache-Control", f"max-age={conf['default_cache_ttl']}")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return response

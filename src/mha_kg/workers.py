@@ -1,0 +1,200 @@
+"""Query worker processes that can be stopped.
+
+Neither rdflib nor pyoxigraph can cancel a running query, so user queries run
+in separate processes, each with the store opened read-only. A query that
+overruns its time limit is ended by killing its worker, and a fresh one takes
+its place; a query that exhausts a worker's memory limit, or crashes the
+engine, takes only that worker with it. The server's own threads stay free.
+
+This module is imported by spawned workers: it imports pyoxigraph and the
+standard library only, so a worker starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    union_default_graph: bool
+    max_rows: int
+
+
+class WorkerFailed(Exception):
+    """A worker ended without answering: a crash or its memory limit."""
+
+
+class Timeout(Exception):
+    """The job overran its time limit; its worker was killed."""
+
+
+class Busy(Exception):
+    """No worker became free in time."""
+
+
+def run_job(store: ox.Store, job: Job) -> tuple:
+    """Evaluate one job on a store: ('bindings'|'boolean'|'graph', payload, truncated)."""
+    kwargs: dict[str, Any] = {}
+    if job.default_graphs is not None:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    elif job.union_default_graph:
+        kwargs["use_default_graph_as_union"] = True
+    if job.named_graphs is not None:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    result = store.query(job.query, **kwargs)
+    if isinstance(result, ox.QueryBoolean):
+        return "boolean", bool(result), False
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        rows = []
+        for solution in result:
+            if len(rows) == job.max_rows:
+                return "bindings", (names, rows), True
+            rows.append(tuple(solution[i] for i in range(len(names))))
+        return "bindings", (names, rows), False
+    triples = []
+    for triple in result:
+        if len(triples) == job.max_rows:
+            return "graph", triples, True
+        triples.append(triple)
+    return "graph", triples, False
+
+
+def _worker_main(conn, store_path: str, memory_limit_mb: int) -> None:
+    if memory_limit_mb > 0:
+        limit = memory_limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    store = ox.Store.read_only(store_path)
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            conn.send(("ok", run_job(store, job)))
+        except SyntaxError as exc:
+            conn.send(("syntax", str(exc)))
+        except MemoryError:
+            conn.send(("memory", "out of memory"))
+        except Exception as exc:  # an engine error on this query, not a crash
+            conn.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+class _Worker:
+    def __init__(self, context, store_path: str, memory_limit_mb: int):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_worker_main, args=(child, store_path, memory_limit_mb), daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A pool of `size` warm workers that grows to `max_size` under load and stays there."""
+
+    def __init__(self, store_path: str, size: int, max_size: int, memory_limit_mb: int):
+        self.store_path = store_path
+        self.size = max(1, size)
+        self.max_size = max(self.size, max_size)
+        self.memory_limit_mb = memory_limit_mb
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: deque[_Worker] = deque()
+        self._count = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        for _ in range(self.size):
+            self._idle.append(self._spawn())
+            self._count += 1
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._context, self.store_path, self.memory_limit_mb)
+
+    def run(self, job: Job, timeout_s: float) -> tuple:
+        deadline = time.monotonic() + timeout_s
+        worker = self._acquire(deadline)
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(max(deadline - time.monotonic(), 0.001)):
+                self._discard(worker)
+                raise Timeout()
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            self._discard(worker)
+            raise WorkerFailed("the query engine stopped while running this query") from None
+        if status == "memory":
+            self._discard(worker)
+            raise WorkerFailed(payload)
+        self._release(worker)
+        return status, payload
+
+    def _acquire(self, deadline: float) -> _Worker:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise Busy()
+                if self._idle:
+                    return self._idle.popleft()
+                if self._count < self.max_size:
+                    self._count += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._cond.wait(remaining):
+                    raise Busy()
+        try:
+            return self._spawn()
+        except Exception:
+            with self._cond:
+                self._count -= 1
+            raise
+
+    def _release(self, worker: _Worker) -> None:
+        with self._cond:
+            if self._closed:
+                self._count -= 1
+                worker.kill()
+            else:
+                self._idle.append(worker)
+            self._cond.notify()
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._cond:
+            self._count -= 1
+            self._cond.notify()
+        threading.Thread(target=self._top_up, daemon=True).start()
+
+    def _top_up(self) -> None:
+        """Keep `size` workers warm after one was killed."""
+        with self._cond:
+            if self._closed or self._count >= self.size:
+                return
+            self._count += 1
+        worker = self._spawn()
+        self._release(worker)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            workers, self._idle = list(self._idle), deque()
+            self._cond.notify_all()
+        for worker in workers:
+            worker.kill()
