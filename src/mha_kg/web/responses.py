@@ -12,7 +12,8 @@ from ..errors import KGError
 from ..kg import KnowledgeGraph
 
 #: Page families registered when their module exists (each a blueprint).
-PAGE_FAMILIES = ("home", "entity", "query", "exports", "meta", "search", "reconcile", "write")
+PAGE_FAMILIES = ("home", "entity", "ontology", "query", "exports", "meta", "map", "search", "reconcile",
+                 "write")
 
 
 def optional_blueprints():

@@ -1,0 +1,118 @@
+"""Shared fixtures: settings, the knowledge graph, a Flask client, a real server on loopback.
+
+Every fixture builds through the same factories the product uses
+(`settings.load`, `KnowledgeGraph.open`, `create_app`), with test settings
+passed as a dict, the way Datasette's tests build apps with small limits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from mha_kg import settings as settings_mod
+from mha_kg.kg import KnowledgeGraph
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def state_dir(tmp_path_factory) -> Path:
+    """One store folder for the session: the shipped dataset is built once."""
+    return tmp_path_factory.mktemp("state")
+
+
+def make_settings(state_dir: Path, **overrides) -> dict:
+    return settings_mod.load({"state_dir": str(state_dir), "project_dir": str(ROOT), **overrides},
+                             environ={})
+
+
+@pytest.fixture(scope="session")
+def settings(state_dir) -> dict:
+    return make_settings(state_dir)
+
+
+@pytest.fixture(scope="session")
+def kg(settings) -> Iterator[KnowledgeGraph]:
+    graph = KnowledgeGraph.open(settings, log=lambda _: None)
+    yield graph
+    graph.close()
+
+
+@pytest.fixture(scope="session")
+def app(settings, kg):
+    from mha_kg.web.app import create_app
+
+    return create_app(settings, kg=kg)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@contextmanager
+def serve(*args: str, state_dir: Path, env: dict | None = None, timeout: float = 120) -> Iterator[str]:
+    """Run `python -m mha_kg serve -p 0 ARGS` and yield its base URL once it answers."""
+    command = [sys.executable, "-m", "mha_kg", "serve", "--host", "127.0.0.1", "--port", "0",
+               "--setting", "state_dir", str(state_dir), *args]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               text=True, env={**os.environ, **(env or {})}, cwd=ROOT)
+    try:
+        url = _wait_for_url(process, timeout)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_url(process: subprocess.Popen, timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line and process.poll() is not None:
+            raise RuntimeError("server exited: " + "".join(seen))
+        seen.append(line)
+        match = re.search(r"at (http://\S+?)/ ", line)
+        if match:
+            url = match.group(1)
+            requests.get(url + "/sparql", timeout=10)
+            _drain(process)
+            return url
+    raise RuntimeError("server did not start: " + "".join(seen))
+
+
+def _drain(process: subprocess.Popen) -> None:
+    """Keep reading the server's stderr so it never blocks on a full pipe."""
+    import threading
+
+    threading.Thread(target=lambda: process.stderr.read(), daemon=True).start()
+
+
+@pytest.fixture(scope="session")
+def live_server(state_dir, kg) -> Iterator[str]:
+    """The real server (waitress, worker processes) on a free loopback port."""
+    with serve(state_dir=state_dir) as url:
+        yield url
