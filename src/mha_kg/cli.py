@@ -217,5 +217,11 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
     run(settings, files, host, port)
 
 
+from .linking.commands import COMMANDS as _LINKING_COMMANDS  # noqa: E402 (needs with_settings)
+
+for _command in _LINKING_COMMANDS:
+    cli.add_command(_command)
+
+
 def main() -> None:
     cli(prog_name="mha-kg")

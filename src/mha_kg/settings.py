@@ -69,6 +69,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Most rows (or triples) one query returns; more are cut and flagged."),
     Setting("max_request_bytes", 1_000_000, "Largest request body accepted (413 above it)."),
     Setting("max_query_bytes", 100_000, "Longest SPARQL query text accepted."),
+    Setting("reconcile_batch_size", 50,
+            "Most queries in one reconciliation batch, or ids in one data extension (413 above it)."),
     Setting("max_query_depth", 128, "Deepest nesting of {}, () and [] accepted in a query."),
     Setting("query_workers", 2, "Query worker processes kept warm."),
     Setting("query_workers_max", 8, "Most query worker processes at once (slow queries get their own)."),
@@ -79,6 +81,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_cache_ttl", 5, "Cache-Control max-age, in seconds, of read responses."),
     Setting("write_token", "",
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
+    Setting("ror_link_threshold", 0.75, "`mha-kg link ror`: score at or above which a ROR record is linked."),
+    Setting("ror_review_threshold", 0.45,
+            "`mha-kg link ror`: score at or above which a pair goes to the review list."),
 )
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
