@@ -147,6 +147,9 @@ def error_line(exc: Exception) -> str:
 
 
 def error_message(exc: Exception) -> str:
+    why = getattr(exc, "_why", None)  # rdflib's Turtle/N3 BadSyntax keeps the reason here
+    if why:
+        return f"bad syntax ({why})"
     message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     message = " ".join(str(message).split())
     return message[:300]
