@@ -1,0 +1,415 @@
+"""The name index behind search, suggest and reconciliation.
+
+People arrive with names, not IRIs. This module turns every entity of the
+graph (organisations, people, projects, roles, lists) into a handful of name
+*variants* (its name, alternate names and acronyms, "given family",
+"initial family" and family name for people, a derived acronym, and its
+description) and ranks them against a query with rapidfuzz, a C++ library,
+rather than hand-written edit distances (the measurement that chose it is in
+docs/search.md).
+
+Text is normalised before it is compared, so case, accents, punctuation,
+word order, common abbreviations ("Uni", "Univ.", "Dept") and leading titles
+("Prof", "Dr") do not matter. A variant's score is a weighted token F0.5
+(rare words weigh more than "university") blended with rapidfuzz's
+token_sort_ratio; typos within a word count through rapidfuzz's ratio.
+
+The index is built from the store once per store fingerprint and rebuilt
+when the engine or its data changes (`index_for`, `rebuild`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+import threading
+import time
+import unicodedata
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from .kg import KnowledgeGraph
+
+ORG = "http://www.w3.org/ns/org#"
+SCHEMA = "https://schema.org/"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+#: Types that make a subject an entity worth finding, with their display names
+#: (most specific first: the first the entity has is shown as its kind).
+TYPE_NAMES: dict[str, str] = {
+    f"{SCHEMA}CollegeOrUniversity": "University",
+    f"{SCHEMA}MedicalOrganization": "NHS trust",
+    f"{ORG}OrganizationalUnit": "Organisational unit",
+    f"{ORG}OrganizationalCollaboration": "Partnership",
+    f"{ORG}Organization": "Organisation",
+    f"{SCHEMA}Organization": "Organisation (schema.org)",
+    f"{FOAF}Person": "Person",
+    f"{SCHEMA}Person": "Person (schema.org)",
+    f"{SCHEMA}ResearchProject": "Research project",
+    f"{ORG}Role": "Role",
+    f"{SCHEMA}ItemList": "List",
+    f"{SKOS}Concept": "Concept",
+}
+
+#: Types that repeat another one (every org:Organization is a schema:Organization): not shown.
+ALIAS_TYPES = {f"{SCHEMA}Organization", f"{SCHEMA}Person"}
+
+NAME_PROPERTIES = {f"{RDFS}label": "name", f"{SCHEMA}name": "name", f"{SCHEMA}alternateName": "alt",
+                   f"{SKOS}altLabel": "alt", f"{SKOS}hiddenLabel": "alt", f"{SCHEMA}givenName": "given",
+                   f"{SCHEMA}familyName": "family", f"{SCHEMA}description": "description"}
+
+ABBREVIATIONS = {
+    "uni": "university", "univ": "university", "dept": "department",
+    "dep": "department", "inst": "institute", "hosp": "hospital", "hosps": "hospitals",
+    "ctr": "centre", "center": "centre", "cntr": "centre", "centers": "centres", "natl": "national",
+    "res": "research", "coll": "college", "sch": "school", "intl": "international",
+    "fdn": "foundation", "lab": "laboratory", "labs": "laboratories", "sci": "science",
+    "tech": "technology", "hlth": "health", "ft": "foundation trust", "govt": "government",
+}
+TITLES = {"prof", "professor", "dr", "doctor", "mr", "mrs", "ms", "miss", "mx", "sir", "dame", "rev",
+          "revd", "emeritus"}
+STOPWORDS = {"of", "the", "and", "for", "at", "in", "on", "a", "an"}
+
+#: Weight of each kind of variant: a description match ranks below a name match.
+KIND_WEIGHTS = {"name": 1.0, "alt": 1.0, "person": 1.0, "initials": 0.95, "acronym": 0.9,
+                "family": 0.85, "description": 0.6}
+EXACT_KINDS = ("name", "alt")
+
+
+# ---------------------------------------------------------------------------- text
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Words of a name, normalised for comparison.
+
+    >>> tokens("Dept. of Genetics & Genome Biology, Univ of Leicester")
+    ('department', 'genetics', 'genome', 'biology', 'university', 'leicester')
+    >>> tokens("Prof. Théo Arvanitis")
+    ('theo', 'arvanitis')
+    """
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"['’`]", "", text)
+    words: list[str] = []
+    for word in re.findall(r"[^\W_]+", text):
+        words += ABBREVIATIONS.get(word, word).split()
+    words = [w for w in words if w not in STOPWORDS]
+    while len(words) > 1 and words[0] in TITLES:
+        words = words[1:]
+    return tuple(words)
+
+
+def key(text: str) -> str:
+    """The exact-match key: two names with equal keys are the same name."""
+    return " ".join(tokens(text))
+
+
+def acronyms(text: str) -> list[tuple[str, ...]]:
+    """Derived short forms: the initials of the whole name, and of all but its last word.
+
+    Upper-case words are kept whole, so a name that mixes an acronym with words works too.
+
+    >>> acronyms("Health Data Research UK Midlands")
+    [('hdrukm',), ('hdruk', 'midlands')]
+    """
+    words = [w for w in re.findall(r"[^\W_]+", text) if w.lower() not in STOPWORDS]
+
+    def initials(part: list[str]) -> str:
+        return "".join(w.lower() if w.isupper() and len(w) <= 5 else w[0].lower() for w in part)
+
+    found = []
+    if len(words) >= 2 and not all(w.isupper() for w in words):
+        found.append((initials(words),))
+    if len(words) >= 4:
+        found.append((initials(words[:-1]), *tokens(words[-1])))
+    return [f for f in found if " ".join(f) != key(text)]
+
+
+# ---------------------------------------------------------------------------- records
+
+
+@dataclass
+class Record:
+    """What the store says about one entity, as plain strings."""
+
+    iri: str
+    types: list[str] = field(default_factory=list)
+    names: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    ids: list[str] = field(default_factory=list)
+    websites: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        for kind in ("name", "alt"):
+            if self.names.get(kind):
+                return sorted(self.names[kind], key=len)[0] if kind == "alt" else self.names[kind][0]
+        return self.iri.rsplit("/", 1)[-1]
+
+    @property
+    def description(self) -> str:
+        return (self.names.get("description") or [""])[0]
+
+
+def collect(kg: KnowledgeGraph) -> list[Record]:
+    """Every entity of the union graph with its names, types, external ids, websites and parents."""
+    wanted = " ".join(f"<{t}>" for t in TYPE_NAMES)
+    records: dict[str, Record] = {}
+    query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {wanted} }} ?s a ?t FILTER(isIRI(?s)) }}"
+    for row in kg.select(query):
+        records[row["s"].value] = Record(row["s"].value)
+    for row in kg.select("SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }"):
+        if row["s"].value in records:
+            records[row["s"].value].types.append(row["t"].value)
+    props = " ".join(f"<{p}>" for p in NAME_PROPERTIES)
+    query = f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {props} }} ?s ?p ?o FILTER(isLiteral(?o)) }}"
+    for row in kg.select(query):
+        record = records.get(row["s"].value)
+        if record is not None and row["o"].value not in record.names[NAME_PROPERTIES[row["p"].value]]:
+            record.names[NAME_PROPERTIES[row["p"].value]].append(row["o"].value)
+    links = {
+        "ids": f"<{SCHEMA}sameAs>|<{SKOS}exactMatch>",
+        "websites": f"<{FOAF}homepage>|<{SCHEMA}url>",
+        "parents": f"<{ORG}subOrganizationOf>|<{SCHEMA}parentOrganization>|<{ORG}memberOf>",
+    }
+    for attribute, path in links.items():
+        for row in kg.select(f"SELECT DISTINCT ?s ?o WHERE {{ ?s {path} ?o }}"):
+            record = records.get(row["s"].value)
+            if record is not None and row["o"].value not in getattr(record, attribute):
+                getattr(record, attribute).append(row["o"].value)
+    return [r for r in records.values() if r.names.get("name") or r.names.get("alt")]
+
+
+def id_key(value: str) -> str:
+    """One spelling per external id: ROR and Wikidata ids by their local part, others as given.
+
+    >>> id_key("https://ror.org/03angcq70"), id_key("ror.org/03ANGCQ70"), id_key("Q223429")
+    ('ror:03angcq70', 'ror:03angcq70', 'wikidata:q223429')
+    """
+    text = value.strip().lower()
+    ror = re.fullmatch(r"(?:https?://)?(?:www\.)?ror\.org/(0[a-z0-9]{8})/?", text) or \
+        re.fullmatch(r"(0[a-z0-9]{6}[0-9]{2})", text)
+    if ror:
+        return f"ror:{ror.group(1)}"
+    wikidata = re.fullmatch(r"(?:https?://(?:www\.)?wikidata\.org/(?:entity|wiki)/)?(q[0-9]+)", text)
+    if wikidata:
+        return f"wikidata:{wikidata.group(1)}"
+    return text.rstrip("/")
+
+
+def host(url: str) -> str:
+    """The host of a website without "www.", so http/https and paths do not matter."""
+    text = re.sub(r"^[a-z]+://", "", url.strip().lower())
+    return re.sub(r"^www[0-9]?\.", "", text.split("/")[0])
+
+
+# ---------------------------------------------------------------------------- index
+
+
+@dataclass(frozen=True)
+class Variant:
+    entry: int
+    tokens: tuple[str, ...]
+    kind: str
+
+
+@dataclass
+class Hit:
+    record: Record
+    score: float
+    matched: str  # the kind of variant that scored best
+    features: dict[str, float] = field(default_factory=dict)
+
+
+class Index:
+    """Variants, an inverted token index and token weights over a list of records."""
+
+    def __init__(self, records: Sequence[Record], fingerprint: str = ""):
+        started = time.perf_counter()
+        self.fingerprint = fingerprint
+        self.records = list(records)
+        self.by_iri = {r.iri: i for i, r in enumerate(self.records)}
+        self.variants: list[Variant] = []
+        self.exact: dict[str, set[int]] = defaultdict(set)
+        self.ids: dict[str, set[int]] = defaultdict(set)
+        for i, record in enumerate(self.records):
+            self._add(i, record)
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for v, variant in enumerate(self.variants):
+            for token in set(variant.tokens):
+                self.postings[token].append(v)
+        self.vocabulary = sorted(self.postings)
+        count = len(self.variants) or 1
+        self.idf = {t: math.log((count + 1) / (len(p) + 1)) + 1 for t, p in self.postings.items()}
+        self.max_idf = math.log(count + 1) + 1
+        self.build_seconds = time.perf_counter() - started
+
+    def _add(self, i: int, record: Record) -> None:
+        def variant(text_tokens: Iterable[str], kind: str) -> None:
+            found = tuple(text_tokens)
+            if found:
+                self.variants.append(Variant(i, found, kind))
+
+        for kind in ("name", "alt"):
+            for text in record.names.get(kind, []):
+                variant(tokens(text), kind)
+                self.exact[key(text)].add(i)
+                for short in acronyms(text):
+                    variant(short, "acronym")
+        given, family = record.names.get("given", []), record.names.get("family", [])
+        for g in given:
+            for f in family:
+                variant(tokens(f"{g} {f}"), "person")
+                variant(tokens(f"{g[:1]} {f}"), "initials")
+        for f in family:
+            variant(tokens(f), "family")
+        for text in record.names.get("description", [])[:1]:
+            variant(tokens(text), "description")
+        for value in record.ids:
+            self.ids[id_key(value)].add(i)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    # ------------------------------------------------------------------ ranking
+
+    def search(self, query: str, types: Sequence[str] = (), limit: int = 10) -> list[Hit]:
+        """Entities ranked by how well one of their names matches the query (best first)."""
+        wanted = set(types)
+        best: dict[int, Hit] = {}
+        for query_tokens in self._readings(query):
+            sims = self._similar(query_tokens)
+            for v in self._candidates(sims):
+                variant = self.variants[v]
+                record = self.records[variant.entry]
+                if wanted and wanted.isdisjoint(record.types):
+                    continue
+                score = self._score(query_tokens, variant, sims)
+                if variant.entry not in best or score > best[variant.entry].score:
+                    best[variant.entry] = Hit(record, score, variant.kind, {"name": score})
+        ranked = sorted(best.values(), key=lambda h: (-h.score, h.record.name))
+        return ranked[:limit]
+
+    def exact_matches(self, query: str, types: Sequence[str] = ()) -> set[str]:
+        """IRIs whose name or alternate name is the query (normalised), of one of the types."""
+        wanted = set(types)
+        return {self.records[i].iri for i in self.exact.get(key(query), ())
+                if not wanted or not wanted.isdisjoint(self.records[i].types)}
+
+    def by_external_id(self, value: str) -> set[str]:
+        return {self.records[i].iri for i in self.ids.get(id_key(value), ())}
+
+    def suggest(self, prefix: str, types: Sequence[str] = (), limit: int = 10) -> list[Hit]:
+        """Prefix completion: names that start with the prefix first, then the best fuzzy matches."""
+        wanted, start = set(types), key(prefix)
+        hits = self.search(prefix, types, limit=max(limit * 3, 20))
+        if start:
+            for hit in hits:
+                names = hit.record.names.get("name", []) + hit.record.names.get("alt", [])
+                if any(key(n).startswith(start) for n in names):
+                    hit.score = min(100.0, hit.score + 20)
+        hits = [h for h in hits if not wanted or not wanted.isdisjoint(h.record.types)]
+        return sorted(hits, key=lambda h: (-h.score, h.record.name))[:limit]
+
+    def _readings(self, query: str) -> list[tuple[str, ...]]:
+        """The query's tokens, and with runs of short tokens joined, since they may spell an acronym."""
+        found = tokens(query)
+        readings = [found] if found else []
+        merged: list[str] = []
+        for i, token in enumerate(found):
+            if i and len(token) <= 4 and len(found[i - 1]) <= 4 and merged:
+                merged[-1] += token
+            else:
+                merged.append(token)
+        if tuple(merged) != found:
+            readings.append(tuple(merged))
+        return readings
+
+    def _similar(self, query_tokens: tuple[str, ...]) -> dict[str, dict[str, float]]:
+        """For each query token, the vocabulary tokens it may stand for, with a similarity in 0..1."""
+        sims: dict[str, dict[str, float]] = {}
+        for q in set(query_tokens):
+            found: dict[str, float] = {}
+            if q in self.postings:
+                found[q] = 1.0
+            if len(q) >= 3:
+                at = bisect.bisect_left(self.vocabulary, q)
+                for t in self.vocabulary[at:at + 200]:
+                    if not t.startswith(q):
+                        break
+                    found.setdefault(t, 0.85)
+                for k in range(3, len(q)):
+                    if q[:k] in self.postings:
+                        found.setdefault(q[:k], 0.85)
+            if len(q) >= 4:
+                for t, score, _ in process.extract(q, self.vocabulary, scorer=fuzz.ratio,
+                                                   score_cutoff=80, limit=50):
+                    found.setdefault(t, score / 100)
+            sims[q] = found
+        return sims
+
+    def _candidates(self, sims: dict[str, dict[str, float]]) -> set[int]:
+        return {v for found in sims.values() for t in found for v in self.postings[t]}
+
+    def _score(self, query_tokens: tuple[str, ...], variant: Variant,
+               sims: dict[str, dict[str, float]]) -> float:
+        """Weighted token F0.5 (rare words weigh more) blended with token_sort_ratio, 0..100."""
+        def sim(q: str, t: str) -> float:
+            if len(q) == 1 or len(t) == 1:
+                return 0.9 if q[0] == t[0] and variant.kind in ("initials", "person") else 0.0
+            return sims.get(q, {}).get(t, 0.0)
+
+        weight = [self.idf.get(q, self.max_idf) for q in query_tokens]
+        covered = sum(w * max(sim(q, t) for t in variant.tokens) for q, w in zip(query_tokens, weight,
+                                                                                   strict=True))
+        precision = covered / sum(weight)
+        if variant.kind == "description":
+            return 100 * KIND_WEIGHTS["description"] * precision
+        own = [self.idf.get(t, self.max_idf) for t in variant.tokens]
+        recall = sum(w * max(sim(q, t) for q in query_tokens) for t, w in zip(variant.tokens, own,
+                                                                                strict=True)) / sum(own)
+        # F-beta with beta 0.5: covering the query matters more than covering the whole name,
+        # so a partial name typed in a search box still finds its entity.
+        f_half = 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
+        sort_ratio = fuzz.token_sort_ratio(" ".join(query_tokens), " ".join(variant.tokens)) / 100
+        return round(100 * KIND_WEIGHTS[variant.kind] * (0.8 * f_half + 0.2 * sort_ratio), 2)
+
+
+# ---------------------------------------------------------------------------- lifecycle
+
+_INDEXES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def fingerprint(kg: KnowledgeGraph) -> str:
+    """What the index follows: the store's input fingerprint (or "remote" for a remote store)."""
+    return kg.build.fingerprint if kg.build is not None else f"remote:{kg.settings.get('store', '')}"
+
+
+def index_for(kg: KnowledgeGraph) -> Index:
+    """The index of this graph's current store: built on first use, rebuilt when the store changes."""
+    with _LOCK:
+        cached = _INDEXES.get(kg.engine)
+        if cached is None or cached.fingerprint != fingerprint(kg):
+            cached = Index(collect(kg), fingerprint(kg))
+            _INDEXES[kg.engine] = cached
+        return cached
+
+
+def rebuild(kg: KnowledgeGraph) -> Index:
+    """Build the index again now (after data was written to the same engine)."""
+    with _LOCK:
+        _INDEXES.pop(kg.engine, None)
+    return index_for(kg)
+
+
+def kind_of(record: Record) -> str:
+    """The display name of the most specific known type of an entity."""
+    return next((name for t, name in TYPE_NAMES.items() if t in record.types), "Thing")
