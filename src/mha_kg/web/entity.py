@@ -1,0 +1,124 @@
+"""Entity IRIs dereference: /id/... answers 303 to /page/... (HTML) or /data/....ttl (RDF).
+
+The convention is the one DBpedia and the W3C "Cool URIs" note describe: the
+IRI names the thing, and a 303 See Other sends a browser to a document about
+it and an RDF client to data about it, chosen by `Accept` (or `?format=`).
+Both documents can be asked for directly. Class listings live at /types/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, redirect, request
+
+from .. import describe, formats
+from ..errors import bad_request, not_acceptable, not_found
+from . import pages, responses
+
+blueprint = Blueprint("entity", __name__)
+blueprint.record_once(pages.setup)
+
+PAGE_SIZE = 50
+
+
+def entity_iri(rest: str) -> str:
+    if not rest or any(c in rest for c in '<>" {}|\\^`'):
+        raise not_found(f"no such entity: /id/{rest}")
+    return f"{responses.kg().base}/id/{rest}"
+
+
+def split_suffix(rest: str) -> tuple[str, formats.Format | None]:
+    """('organisation/x', turtle) for 'organisation/x.ttl'; slugs never contain dots."""
+    stem, dot, suffix = rest.rpartition(".")
+    if not dot or "/" in suffix:
+        return rest, None
+    fmt = formats.by_name(suffix)
+    if fmt.kind not in ("graph", "dataset"):
+        raise not_acceptable(f".{suffix} cannot carry RDF; use .ttl, .jsonld, .nt or .rdf")
+    return stem, fmt
+
+
+@blueprint.get("/id/<path:rest>")
+def identify(rest: str):
+    iri = entity_iri(rest)
+    if not describe.exists(responses.kg(), iri):
+        raise not_found(f"the graph says nothing about {iri}")
+    fmt = responses.wants("page", "graph")
+    target = f"/page/{rest}" if fmt.name == "html" else f"/data/{rest}.{fmt.suffix}"
+    response = redirect(target, code=303)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.get("/page/<path:rest>")
+def page(rest: str):
+    iri = entity_iri(rest)
+    found = describe.describe(responses.kg(), iri)
+    if found is None:
+        raise not_found(f"the graph says nothing about {iri}")
+    kind = rest.split("/", 1)[0]
+    links = pages.alternates(lambda fmt: f"/data/{rest}.{fmt.suffix}")
+    query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
+    return pages.page([f"entity-{kind}.html", "entity.html"], links, entity=found, query=query)
+
+
+@blueprint.get("/data/<path:rest>")
+def data(rest: str):
+    stem, fmt = split_suffix(rest)
+    iri = entity_iri(stem)
+    fmt = fmt or responses.wants("graph")
+    if fmt.kind not in ("graph", "dataset"):
+        raise not_acceptable(f"{fmt.label} cannot carry RDF")
+    triples = describe.triples(responses.kg(), iri)
+    if not triples:
+        raise not_found(f"the graph says nothing about {iri}")
+    return pages.rdf(triples, fmt)
+
+
+@blueprint.get("/types/")
+def types():
+    stats = responses.kg().stats()["entities_by_type"]
+    return pages.page("types.html", classes=sorted(stats.items(), key=lambda kv: kv[0]))
+
+
+@blueprint.get("/types/<name>")
+def listing(name: str):
+    stem, _, suffix = name.rpartition(".") if name.endswith((".json", ".csv")) else (name, "", "")
+    class_iri = _expand(stem)
+    size = _int_arg("_size", PAGE_SIZE, 1, 1000)
+    offset = _int_arg("_next", 0, 0, 10**9)
+    rows, total = describe.instances(responses.kg(), class_iri, offset, size)
+    following = offset + size if offset + size < total else None
+    if suffix == "json":
+        return responses.json_response({
+            "class": class_iri, "total": total, "offset": offset, "size": size,
+            "rows": [{"iri": v.iri, "label": v.label} for v in rows],
+            "next": f"/types/{name}?_size={size}&_next={following}" if following is not None else None})
+    if suffix == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["iri", "label"])
+        writer.writerows([v.iri, v.label] for v in rows)
+        return responses.respond(buffer.getvalue().encode(), formats.by_name("csv"))
+    return pages.page("listing.html", class_iri=class_iri, name=stem, rows=rows, total=total,
+                      offset=offset, size=size, following=following)
+
+
+def _expand(name: str) -> str:
+    """A class from its CURIE (schema:Person) as the listing URLs name it."""
+    prefix, colon, local = name.partition(":")
+    namespaces = responses.kg().prefixes
+    if not colon or prefix not in namespaces or not local:
+        raise not_found(f"no such class {name!r}: name it as prefix:Local, e.g. schema:Person")
+    return namespaces[prefix] + local
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise bad_request(f"{name} must be a whole number from {low} to {high}")
+    return int(raw)

@@ -1,0 +1,73 @@
+"""Dumps of the dataset in every RDF format, the JSON-LD context, and VoID/DCAT.
+
+A dump is built once per format through `exports.export` (the same code as
+`mha-kg export`) and kept in memory: the data never changes while serving.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from flask import Blueprint, current_app, redirect, request
+
+from .. import formats, void
+from ..errors import not_found
+from ..exports import export, jsonld_context
+from . import pages, responses
+
+blueprint = Blueprint("exports", __name__)
+blueprint.record_once(pages.setup)
+_LOCK = threading.Lock()
+
+
+def dump_bytes(fmt: formats.Format, inferred: bool) -> bytes:
+    cache = current_app.extensions.setdefault("mha_dumps", {})
+    key = (fmt.name, inferred)
+    with _LOCK:
+        if key not in cache:
+            cache[key] = export(responses.kg(), fmt, inferred=inferred)
+    return cache[key]
+
+
+@blueprint.get("/dumps/")
+def dumps():
+    return pages.page("dumps.html", dump_formats=void.dump_formats(), name=void.DUMP_NAME)
+
+
+@blueprint.get("/dumps/<name>")
+def dump(name: str):
+    stem, _, suffix = name.rpartition(".")
+    if stem not in (void.DUMP_NAME, f"{void.DUMP_NAME}-inferred"):
+        raise not_found(f"no dump named {name!r}; see /dumps/")
+    fmt = next((f for f in void.dump_formats() if f.suffix == suffix), None)
+    if fmt is None:
+        raise not_found(f"no dump in .{suffix}; offered: "
+                        + ", ".join(f".{f.suffix}" for f in void.dump_formats()))
+    body = dump_bytes(fmt, inferred=stem.endswith("-inferred"))
+    return responses.respond(body, fmt, Content_Disposition=f'attachment; filename="{name}"')
+
+
+@blueprint.get("/context.jsonld")
+def context():
+    body = json.dumps(jsonld_context(responses.kg()), indent=1).encode()
+    return responses.respond(body, formats.by_name("jsonld"))
+
+
+@blueprint.get("/.well-known/void")
+@blueprint.get("/.well-known/void.<suffix>")
+def well_known_void(suffix: str | None = None):
+    fmt = formats.by_name(suffix) if suffix else responses.wants("graph")
+    formats.ensure_kind(fmt, "graph")
+    graph = void.void_graph(responses.kg(), request.host_url.rstrip("/"))
+    if fmt.name == "jsonld":
+        body = graph.serialize(format="json-ld", context=jsonld_context(responses.kg())["@context"])
+    else:
+        body = graph.serialize(format={"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml",
+                                       "trig": "trig", "nquads": "nquads"}[fmt.name])
+    return responses.respond(body.encode("utf-8"), fmt)
+
+
+@blueprint.get("/dataset")
+def dataset():
+    return redirect("/.well-known/void", code=303)

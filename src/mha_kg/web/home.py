@@ -1,0 +1,49 @@
+"""The home page: what the graph is, what is in it, and a picture of the alliance."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app
+from markupsafe import Markup
+
+from .. import catalogue, network
+from . import pages, responses
+
+blueprint = Blueprint("home", __name__)
+blueprint.record_once(pages.setup)
+
+#: Types counted on the home page, in the vocabulary contract's words.
+HOME_TYPES = (
+    ("http://www.w3.org/ns/org#Organization", "organisations"),
+    ("https://schema.org/CollegeOrUniversity", "universities"),
+    ("https://schema.org/MedicalOrganization", "NHS trusts"),
+    ("http://www.w3.org/ns/org#OrganizationalCollaboration", "collaborations"),
+    ("http://www.w3.org/ns/org#OrganizationalUnit", "organisational units"),
+    ("http://xmlns.com/foaf/0.1/Person", "people"),
+    ("http://www.w3.org/ns/org#Membership", "posts"),
+    ("https://schema.org/ResearchProject", "research initiatives"),
+    ("https://schema.org/ItemList", "lists"),
+    ("https://schema.org/PropertyValue", "figures"),
+)
+
+
+def picture_svg() -> str:
+    """The network drawing, built once per app (the data never changes while serving)."""
+    cached = current_app.extensions.get("mha_picture")
+    if cached is None:
+        drawing = network.build(responses.kg())
+        cached = current_app.extensions["mha_picture"] = network.svg(drawing, pages.href)
+    return cached
+
+
+@blueprint.get("/")
+def index():
+    stats = responses.kg().stats()
+    counts = [(iri, label, stats["entities_by_type"].get(iri, 0)) for iri, label in HOME_TYPES]
+    return pages.page("home.html", counts=counts, triples=stats["triples"], graphs=stats["graphs"],
+                      picture=Markup(picture_svg()),  # network.svg escapes every label
+                      queries=catalogue.load())
+
+
+@blueprint.get("/picture.svg")
+def picture():
+    return Response(picture_svg(), content_type="image/svg+xml; charset=utf-8")

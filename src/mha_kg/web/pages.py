@@ -1,0 +1,110 @@
+"""What every human page shares: local links, the footer's facts, alternates and timing.
+
+Not a page family itself: each blueprint of the site calls `setup` once
+(`blueprint.record_once(pages.setup)`), which installs the `href` filter,
+the footer context and the request timer on the app.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Response, current_app, g, render_template, url_for
+from jinja2 import TemplateNotFound
+
+from .. import formats
+from ..describe import curie
+from ..void import about
+from . import responses
+
+#: The RDF formats a page offers in its "This data as ..." line (triples only).
+ALTERNATE_FORMATS = ("turtle", "jsonld", "ntriples", "rdfxml")
+
+
+def setup(state) -> None:
+    app = state.app
+    app.add_template_filter(href, "href")
+    app.add_template_filter(lambda iri: curie(iri, responses.kg().prefixes), "curie")
+    app.context_processor(_footer_context)
+    app.before_request(_start_timer)
+
+
+def _start_timer() -> None:
+    g.started = time.perf_counter()
+
+
+def elapsed_ms() -> float:
+    return round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+
+
+def site_about() -> dict:
+    """Title, licence and source from the ontology header, read once per app."""
+    cached = current_app.extensions.get("mha_about")
+    if cached is None:
+        cached = current_app.extensions["mha_about"] = about(responses.kg())
+    return cached
+
+
+def _footer_context() -> dict:
+    return {"about": site_about(), "elapsed_ms": elapsed_ms, "base_iri": responses.kg().base}
+
+
+def local_path(iri: str) -> str | None:
+    """The path on this server that serves an IRI under the base, or None."""
+    base = responses.kg().base
+    if iri.startswith(base + "/") and iri[len(base):].startswith(("/id/", "/def", "/graph/", "/dataset")):
+        return iri[len(base):]
+    if iri == responses.kg().ontology:
+        return "/def"
+    return None
+
+
+def href(iri: str | None) -> str:
+    """Where a link to an IRI should go: this server for our IRIs, the IRI itself otherwise."""
+    if not iri:
+        return "#"
+    return local_path(iri) or iri
+
+
+def alternates(path_for) -> list[tuple[formats.Format, str]]:
+    """(format, URL) for each RDF alternate of a page; `path_for(fmt)` builds the URL."""
+    return [(formats.by_name(name), path_for(formats.by_name(name))) for name in ALTERNATE_FORMATS]
+
+
+def page(templates: str | list[str], links: list[tuple[formats.Format, str]] = (), status: int = 200,
+         **context) -> Response:
+    """Render a page with its alternates as <link rel=alternate> and a Link header."""
+    names = [templates] if isinstance(templates, str) else templates
+    body = render_template(_first_existing(names), alternates=links, **context)
+    response = Response(body, status=status, content_type="text/html; charset=utf-8")
+    if links:
+        response.headers["Link"] = ", ".join(
+            f'<{url}>; rel="alternate"; type="{fmt.media_type}"' for fmt, url in links)
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _first_existing(names: list[str]) -> str:
+    """The first template that exists: per-kind overrides fall back (entity-person.html -> entity.html)."""
+    env = current_app.jinja_env
+    for name in names:
+        try:
+            env.get_template(name)
+            return name
+        except TemplateNotFound:
+            continue
+    return names[-1]
+
+
+def rdf(triples, fmt: formats.Format) -> Response:
+    """Triples in an RDF format, JSON-LD compacted with the published context."""
+    from ..exports import jsonld_context
+
+    kg = responses.kg()
+    context = jsonld_context(kg)["@context"] if fmt.name == "jsonld" else None
+    body = formats.write_triples(triples, fmt, kg.prefixes, context=context)
+    response = responses.respond(body, fmt)
+    if fmt.name == "jsonld":
+        response.headers["Link"] = (f'<{url_for("exports.context", _external=False)}>; '
+                                    'rel="http://www.w3.org/ns/json-ld#context"')
+    return response

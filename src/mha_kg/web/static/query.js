@@ -1,0 +1,53 @@
+// The query page: YASGUI over this server's /sparql, the example catalogue, result downloads.
+(function () {
+  "use strict";
+  var holder = document.getElementById("yasgui");
+  if (!holder || !window.Yasgui) { return; }
+  var prefixes = JSON.parse(holder.getAttribute("data-prefixes") || "{}");
+  var starter = ["rdfs", "schema", "org", "foaf"].map(function (p) {
+    return "PREFIX " + p + ": <" + prefixes[p] + ">";
+  }).join("\n") + "\n\nSELECT ?organisation ?name WHERE {\n  ?organisation a org:Organization ;\n" +
+    "                schema:name ?name .\n}\nORDER BY ?name\nLIMIT 100\n";
+  var yasgui = new window.Yasgui(holder, {
+    requestConfig: { endpoint: holder.getAttribute("data-endpoint"), method: "POST" },
+    persistenceId: null,
+    copyEndpointOnNewTab: true,
+    showEndpointButton: false,
+    yasqe: { autocompleters: ["prefixes", "variables"] },
+  });
+  var tab = yasgui.getTab();
+  var yasqe = tab.getYasqe();
+  var initial = holder.getAttribute("data-initial");
+  tab.setQuery(initial || starter);
+
+  var csv = document.getElementById("download-csv");
+  var json = document.getElementById("download-json");
+  function updateDownloads() {
+    var query = encodeURIComponent(yasqe.getValue());
+    csv.href = "/sparql?format=csv&query=" + query;
+    json.href = "/sparql?format=json&query=" + query;
+  }
+  yasqe.on("change", updateDownloads);
+  updateDownloads();
+
+  var examples = {};
+  var picker = document.getElementById("examples");
+  var described = document.getElementById("example-description");
+  fetch(holder.getAttribute("data-queries")).then(function (response) {
+    return response.json();
+  }).then(function (data) {
+    data.queries.forEach(function (q) { examples[q.name] = q; });
+  });
+  function choose() {
+    var chosen = examples[picker.value];
+    if (!chosen) { return null; }
+    described.textContent = chosen.description;
+    tab.setQuery(chosen.query);
+    updateDownloads();
+    return chosen;
+  }
+  picker.addEventListener("change", choose);
+  document.getElementById("run-example").addEventListener("click", function () {
+    if (choose()) { yasqe.query(); }
+  });
+}());
