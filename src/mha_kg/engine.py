@@ -36,6 +36,8 @@ class Engine(Protocol):
 
     def run_trusted(self, query: str) -> QueryResult: ...
 
+    def warm(self) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -89,6 +91,9 @@ class EmbeddedEngine:
         if status == "error":
             raise bad_request(f"query failed: {payload}")
         return _to_result(*payload, started)
+
+    def warm(self) -> None:
+        self.pool.warm()
 
     def run_trusted(self, query: str) -> QueryResult:
         started = time.perf_counter()

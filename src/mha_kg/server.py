@@ -15,6 +15,7 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     from .web.app import create_app
 
     kg = KnowledgeGraph.open(settings, files)
+    kg.engine.warm()
     app = create_app(settings, kg=kg)
     sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
     bound_port = sock.getsockname()[1]

@@ -109,7 +109,11 @@ class _Worker:
 
 
 class WorkerPool:
-    """A pool of `size` warm workers that grows to `max_size` under load and stays there."""
+    """A pool of `size` warm workers that grows to `max_size` under load and stays there.
+
+    Workers start at the first query, or at `warm()`: a one-shot command that
+    never runs a user query never pays for a process.
+    """
 
     def __init__(self, store_path: str, size: int, max_size: int, memory_limit_mb: int):
         self.store_path = store_path
@@ -121,9 +125,15 @@ class WorkerPool:
         self._count = 0
         self._cond = threading.Condition()
         self._closed = False
-        for _ in range(self.size):
-            self._idle.append(self._spawn())
-            self._count += 1
+
+    def warm(self) -> None:
+        """Start the `size` warm workers now rather than at the first query (servers do)."""
+        while True:
+            with self._cond:
+                if self._closed or self._count >= self.size:
+                    return
+                self._count += 1
+            self._release(self._spawn())
 
     def _spawn(self) -> _Worker:
         return _Worker(self._context, self.store_path, self.memory_limit_mb)
