@@ -221,6 +221,7 @@ from .linking.commands import COMMANDS as _LINKING_COMMANDS  # noqa: E402 (needs
 
 for _command in _LINKING_COMMANDS:
     cli.add_command(_command)
+cli.add_command(__import__("mha_kg.reconcile_cli", fromlist=["command"]).command)
 
 
 def main() -> None:

@@ -1,0 +1,130 @@
+"""`mha-kg reconcile INPUT.csv --column NAME`: OpenRefine's reconcile-and-extend flow, offline.
+
+Reads a CSV, reconciles one column against the graph (the same service
+functions as /reconcile), and writes the CSV back with id, name, score and
+match columns, plus one column per --extend property (several values joined
+with " | ").
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+
+from . import reconcile
+from .errors import KGError
+
+OUTPUT_COLUMNS = ("id", "name", "score", "match")
+
+
+@click.command("reconcile")
+@click.argument("input_csv", metavar="INPUT.csv",
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--column", required=True, help="The column holding the names to reconcile.")
+@click.option("--type", "type_", default=None,
+              help="Only candidates of this type (an IRI or prefixed name, e.g. org:Organization).")
+@click.option("--extend", "extend_", default="",
+              help="Properties to add as columns, comma separated (e.g. ror,wikidata,parent); "
+                   "see /reconcile/suggest/property.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of stdout.")
+@click.option("--setting", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE",
+              help="Set a setting (repeatable); see `mha-kg serve --help-settings`.")
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="A JSON file of settings.")
+def command(input_csv, column, type_, extend_, output, pairs, config):
+    """Reconcile a CSV column of names against the graph and add ids and properties.
+
+    Adds the columns id (the entity IRI), name, score (0-100) and match
+    (true only when certain), then one column per --extend property.
+
+    \b
+    Examples:
+      mha-kg reconcile partners.csv --column Organisation
+      mha-kg reconcile people.csv --column Name --type foaf:Person --extend worksFor,personPosts
+      mha-kg reconcile trusts.csv --column name --extend ror,wikidata,parent -o matched.csv
+    """
+    from . import settings as settings_mod
+    from .extension import lookup
+    from .kg import KnowledgeGraph
+
+    header, rows = _read(input_csv, column)
+    properties = [lookup(p.strip()) for p in extend_.split(",") if p.strip()]
+    names = _fresh_names(header, [*OUTPUT_COLUMNS, *(p.id for p in properties)])
+    kg = KnowledgeGraph.open(settings_mod.load(pairs=pairs, config=config), log=lambda _: None)
+    try:
+        found = _reconcile_rows(kg, rows, column, type_)
+        extra = _extend(kg, found, properties)
+    finally:
+        kg.close()
+    handle = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        writer = csv.writer(handle)
+        writer.writerow([*header, *names])
+        for row, best in zip(rows, found, strict=True):
+            values = [best["iri"], best["name"], best["score"], str(best["match"]).lower()] if best else \
+                ["", "", "", "false"]
+            values += [extra.get(best["iri"], {}).get(p.id, "") if best else "" for p in properties]
+            writer.writerow([*(row.get(h, "") for h in header), *values])
+    finally:
+        if output:
+            handle.close()
+
+
+def _read(path: Path, column: str) -> tuple[list[str], list[dict]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            if column not in header:
+                known = ", ".join(header) or "(none)"
+                raise KGError(f"{path}: no column {column!r}; the columns are {known}")
+            return header, list(reader)
+    except UnicodeDecodeError:
+        raise KGError(f"{path}: not a UTF-8 CSV file") from None
+    except csv.Error as exc:
+        raise KGError(f"{path}: not a readable CSV file: {exc}") from None
+
+
+def _fresh_names(header: list[str], wanted: list[str]) -> list[str]:
+    """The new columns' names, prefixed with "reconciled " where the input already has that name."""
+    return [f"reconciled {n}" if n in header else n for n in wanted]
+
+
+def _reconcile_rows(kg, rows: list[dict], column: str, type_: str | None) -> list[dict | None]:
+    """The best candidate of each row (None for an empty cell or no candidate), with a progress bar."""
+    found: list[dict | None] = []
+    types = [type_] if type_ else []
+    with click.progressbar(rows, label="Reconciling", file=sys.stderr,
+                           show_pos=True) if len(rows) >= 50 else _plain(rows) as bar:
+        for row in bar:
+            text = (row.get(column) or "").strip()
+            best = reconcile.reconcile(kg, reconcile.Query(text, types, 1))[:1] if text else []
+            found.append({**best[0], "iri": reconcile.iri_of(kg, best[0]["id"])} if best else None)
+    return found
+
+
+class _plain:
+    """A stand-in for the progress bar on short files."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __enter__(self):
+        return self.rows
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _extend(kg, found: list[dict | None], properties) -> dict[str, dict[str, str]]:
+    """Each reconciled IRI's chosen properties, values joined with " | " (names for entities)."""
+    iris = sorted({f["iri"] for f in found if f})
+    if not properties or not iris:
+        return {}
+    table = reconcile.extend(kg, iris, [{"id": p.id} for p in properties])
+    return {iri: {pid: " | ".join(str(v.get("name") or next(iter(v.values()))) for v in values)
+                  for pid, values in columns.items()}
+            for iri, columns in table["rows"].items()}
