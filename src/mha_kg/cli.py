@@ -217,10 +217,7 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
     run(settings, files, host, port)
 
 
-from .linking.commands import COMMANDS as _LINKING_COMMANDS  # noqa: E402 (needs with_settings)
-
-for _command in _LINKING_COMMANDS:
-    cli.add_command(_command)
+from .linking import commands as _linking_commands  # noqa: E402, F401 (registers link and enrich)
 cli.add_command(__import__("mha_kg.reconcile_cli", fromlist=["command"]).command)
 
 

@@ -1,6 +1,6 @@
 """`mha-kg link curated|memberships|ror` and `mha-kg enrich`: each a few lines over the modules.
 
-Imported by cli.py (which registers them); import the service modules, not this one.
+Importing this module registers the commands on the `cli` group (cli.py imports it at its end).
 
 They write Turtle into `data/links/`, `data/memberships/` and
 `data/enrichment/`; the next `serve`, `query` or `export` rebuilds the store
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import with_settings
+from ..cli import cli, with_settings
 from ..errors import KGError
 from ..namespaces import DEFAULT_BASE
 from . import common, curated, enrich, memberships, ror
@@ -150,4 +150,5 @@ def enrich_command(settings, dump, reference, date):
         click.echo(f"  kept the source's own {note}")
 
 
-COMMANDS = (link, enrich_command)
+cli.add_command(link)
+cli.add_command(enrich_command)

@@ -75,15 +75,21 @@ def parse_period(text: str) -> tuple[Instant | None, Instant | None]:
     ['2009-08', '2015-09']
     >>> [p and p.value for p in parse_period("from 1 Apr 2021 (phase IV, 2021-2026)")]
     ['2021-04-01', None]
+    >>> [p.value for p in parse_period("1 Oct 2015 - 30 Sep 2020 (phase III) - matches the text")]
+    ['2015-10-01', '2020-09-30']
     >>> parse_period("as listed on stored page (undated)")
     (None, None)
     """
-    core = re.sub(r"\(.*\)", "", text).strip()
+    core = re.sub(r"\(.*?\)", "", text).strip()
     core = re.sub(r"^from\s+", "", core, flags=re.IGNORECASE)
-    begin_text, _, end_text = core.partition("-")
-    begin = parse_point(begin_text)
-    end = parse_point(end_text) if end_text.strip() else None
-    return (begin, end) if begin else (None, None)
+    parts = core.split("-")  # a third part is commentary: "... - matches the source text"
+    begin = parse_point(parts[0])
+    if begin is None:
+        return None, None
+    end = parse_point(parts[1]) if len(parts) > 1 and parts[1].strip() else None
+    if end is None and len(parts) > 1 and parts[1].strip():
+        raise KGError(f"memberships.csv: cannot read the end of the period {text!r}")
+    return begin, end
 
 
 def group_name(cell: str) -> str:
