@@ -112,12 +112,15 @@ def key(text: str) -> str:
 
 
 def acronyms(text: str) -> list[tuple[str, ...]]:
-    """Derived short forms: the initials of the whole name, and of all but its last word.
+    """Derived short forms: the initials of the whole name, of all but its last word, and of all
+    but a leading acronym ("NIHR Biomedical Research Centres" -> "nihr brc").
 
     Upper-case words are kept whole, so a name that mixes an acronym with words works too.
 
     >>> acronyms("Health Data Research UK Midlands")
     [('hdrukm',), ('hdruk', 'midlands')]
+    >>> acronyms("NIHR Biomedical Research Centres")[-1]
+    ('nihr', 'brc')
     """
     words = [w for w in re.findall(r"[^\W_]+", text) if w.lower() not in STOPWORDS]
 
@@ -129,6 +132,8 @@ def acronyms(text: str) -> list[tuple[str, ...]]:
         found.append((initials(words),))
     if len(words) >= 4:
         found.append((initials(words[:-1]), *tokens(words[-1])))
+    if words and words[0].isupper() and len(words) >= 3:
+        found.append((words[0].lower(), initials(words[1:])))
     return [f for f in found if " ".join(f) != key(text)]
 
 
