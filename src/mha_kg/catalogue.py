@@ -46,7 +46,8 @@ class NamedQuery:
 
     def to_json(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description,
-                "params": self.params, "query": self.text, "url": f"/query/{self.name}"}
+                "params": self.params, "query": self.bound({}), "template": self.text,
+                "url": f"/query/{self.name}"}
 
 
 def sparql_term(value: str) -> str:

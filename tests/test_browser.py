@@ -1,0 +1,104 @@
+"""The pages in a real headless Chromium: the query page runs an example, an entity page
+shows its neighbours, the picture renders, and no script fails.
+
+Debian's chromium and chromium-driver drive them (`make browser` installs them).
+Without them these tests fail, unless MHA_KG_SKIP_BROWSER=1 says to skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    if os.environ.get("MHA_KG_SKIP_BROWSER") == "1":
+        pytest.skip("MHA_KG_SKIP_BROWSER=1")
+    assert shutil.which("chromium") and os.path.exists(CHROMEDRIVER), \
+        "Debian's chromium and chromium-driver are needed: run `make browser`"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="mha-kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.implicitly_wait(0)
+    yield browser
+    browser.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, condition, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def script_errors(driver) -> list[str]:
+    return driver.execute_script("return window.__mhaErrors || null")
+
+
+def test_query_page_runs_an_example_and_shows_its_rows(driver, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(live_server + "/query")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe .CodeMirror"))
+    wait_for(driver, lambda d: d.execute_script(
+        "return document.querySelectorAll('#examples option').length > 15"))
+    Select(driver.find_element(By.ID, "examples")).select_by_value("hdr-uk-midlands-partners")
+    driver.find_element(By.ID, "run-example").click()
+    rows = wait_for(driver, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, ".yasr table tbody tr")
+                                       if "University" in r.text] or None)
+    texts = sorted(r.text for r in rows)
+    assert len(texts) == 5
+    assert any("University of Warwick" in t for t in texts)
+    csv_link = driver.find_element(By.ID, "download-csv").get_attribute("href")
+    assert "format=csv" in csv_link and "hasMember" in csv_link
+    assert script_errors(driver) == []
+
+
+def test_entity_page_shows_neighbours_and_links_to_them(driver, live_server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(live_server + "/id/organisation/hdr-uk-midlands")
+    assert driver.current_url.endswith("/page/organisation/hdr-uk-midlands")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Health Data Research UK Midlands"
+    outgoing = driver.find_element(By.CSS_SELECTOR, "section.outgoing").text
+    for partner in ("University of Birmingham", "University of Leicester", "University of Warwick"):
+        assert partner in outgoing
+    incoming = driver.find_element(By.CSS_SELECTOR, "section.incoming").text
+    assert "Midlands Health Alliance" in incoming
+    driver.find_element(By.LINK_TEXT, "University of Warwick").click()
+    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "University of Warwick")
+    assert "/page/organisation/university-of-warwick" in driver.current_url
+    assert script_errors(driver) == []
+
+
+def test_the_picture_renders_with_nodes_and_edges(driver, live_server):
+    from selenium.webdriver.common.by import By
+
+    driver.get(live_server + "/")
+    svg = driver.find_element(By.CSS_SELECTOR, ".network svg")
+    assert svg.size["width"] > 300 and svg.size["height"] > 300
+    nodes = driver.find_elements(By.CSS_SELECTOR, ".network svg a.node")
+    edges = driver.find_elements(By.CSS_SELECTOR, ".network svg line.edge")
+    assert len(nodes) > 20 and len(edges) > 20
+    kinds = {n.get_attribute("class").split()[-1] for n in nodes}
+    assert {"node-alliance", "node-organisation", "node-partner", "node-person", "node-initiative"} <= kinds
+    box = driver.execute_script("return document.querySelector('.network svg circle').getBBox().width")
+    assert box > 0
+    assert script_errors(driver) == []
