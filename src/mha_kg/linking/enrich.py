@@ -101,5 +101,5 @@ def _place(graph: Graph, base: str, entity: URIRef, record: RorRecord, prov: URI
     graph.add((place, SCHEMA.geo, geo))
     graph.add((place, PROV.wasDerivedFrom, prov))
     graph.add((geo, RDF.type, SCHEMA.GeoCoordinates))
-    graph.add((geo, SCHEMA.latitude, Literal(str(record.lat), datatype=XSD.decimal)))
-    graph.add((geo, SCHEMA.longitude, Literal(str(record.lon), datatype=XSD.decimal)))
+    graph.add((geo, SCHEMA.latitude, Literal(str(float(record.lat)), datatype=XSD.decimal)))
+    graph.add((geo, SCHEMA.longitude, Literal(str(float(record.lon)), datatype=XSD.decimal)))
