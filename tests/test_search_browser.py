@@ -1,0 +1,82 @@
+"""The header search box in a real headless Chromium: typing suggests names, choosing one opens it.
+
+Debian's chromium and chromium-driver drive it. Without them this fails,
+unless MHA_KG_SKIP_BROWSER=1 says to skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    if os.environ.get("MHA_KG_SKIP_BROWSER") == "1":
+        pytest.skip("MHA_KG_SKIP_BROWSER=1")
+    assert shutil.which("chromium") and os.path.exists(CHROMEDRIVER), \
+        "Debian's chromium and chromium-driver are needed (apt-get install chromium chromium-driver)"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="mha-kg-search-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield browser
+    browser.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for(driver, condition, timeout=30):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_typing_suggests_and_enter_opens_the_entity(driver, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(live_server + "/")
+    box = driver.find_element(By.CSS_SELECTOR, "form.site-search input[name=q]")
+    box.send_keys("uni of warw")
+    options = wait_for(driver, lambda d: [o for o in d.find_elements(By.CSS_SELECTOR, "[role=option]")
+                                          if o.is_displayed()])
+    assert "University of Warwick" in options[0].text
+    assert box.get_attribute("aria-expanded") == "true"
+    box.send_keys(Keys.ARROW_DOWN)
+    assert options[0].get_attribute("aria-selected") == "true"
+    box.send_keys(Keys.ENTER)
+    wait_for(driver, lambda d: d.current_url.endswith("/page/organisation/university-of-warwick"))
+    assert "University of Warwick" in driver.find_element(By.TAG_NAME, "h1").text
+
+
+def test_escape_closes_and_submitting_opens_the_results_page(driver, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(live_server + "/search")
+    box = driver.find_element(By.CSS_SELECTOR, "form.site-search input[name=q]")
+    box.send_keys("Gkoutos")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "[role=option]"))
+    box.send_keys(Keys.ESCAPE)  # closes the list (and, in a search field, clears it)
+    wait_for(driver, lambda d: not d.find_element(By.ID, "site-search-options").is_displayed())
+    box.clear()
+    box.send_keys("Gkoutos", Keys.ENTER)  # no option chosen: the form goes to the results page
+    wait_for(driver, lambda d: "/search?q=Gkoutos" in d.current_url)
+    first = driver.find_element(By.CSS_SELECTOR, "ol.search-results li a")
+    assert first.text == "Georgios Gkoutos"
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and e["source"] == "javascript"]
+    assert errors == []
