@@ -361,7 +361,15 @@ class Index:
         return sims
 
     def _candidates(self, sims: dict[str, dict[str, float]]) -> set[int]:
-        return {v for found in sims.values() for t in found for v in self.postings[t]}
+        """Variants sharing a token with the query; only through its rarer tokens when it has some.
+
+        A variant whose only shared word is "university" cannot win against one that shares
+        "warwick", so common words do not bring candidates when rarer ones do (large graphs).
+        """
+        common = max(50, len(self.variants) // 50)
+        tokens_seen = {t for found in sims.values() for t in found}
+        rare = {t for t in tokens_seen if len(self.postings[t]) <= common}
+        return {v for t in (rare or tokens_seen) for v in self.postings[t]}
 
     def _score(self, query_tokens: tuple[str, ...], variant: Variant,
                sims: dict[str, dict[str, float]]) -> float:
