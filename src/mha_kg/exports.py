@@ -2,13 +2,13 @@
 
 Triple formats (Turtle, JSON-LD, N-Triples, RDF/XML) merge the asserted
 graphs; quad formats (TriG, N-Quads) keep every named graph. `inferred=True`
-adds the OWL-RL closure. Turtle is written by rdflib's serializer: subjects
-grouped and sorted, prefixes declared, so a dump diffs cleanly.
+adds the OWL-RL closure. Turtle is sorted and grouped by subject, with prefixes
+declared, so a dump diffs cleanly.
 """
 
 from __future__ import annotations
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 
 from . import formats
 from .kg import KnowledgeGraph
@@ -62,15 +62,28 @@ def export(kg: KnowledgeGraph, fmt: formats.Format, inferred: bool = False) -> b
 
 
 def pretty_turtle(quads: list, prefixes: dict[str, str]) -> bytes:
-    """Turtle as people write it: prefixes, subjects grouped, a stable order."""
+    """Turtle as people write it: prefixes, subjects grouped, a stable order.
+
+    Oxigraph's writer keeps every literal's lexical form as stored (rdflib's
+    rewrites `"53"^^xsd:decimal` as `53.0`, a different literal) and groups
+    consecutive statements of a subject, so sorting first gives a dump that
+    diffs cleanly from one build to the next.
+    """
     import pyoxigraph as ox
 
-    graph = Graph()
-    for prefix, namespace in prefixes.items():
-        graph.bind(prefix, namespace, override=True)
-    triples = [q.triple for q in quads]
-    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode(), format="nt")
-    return graph.serialize(format="turtle").encode("utf-8")
+    triples = sorted({q.triple for q in quads}, key=_turtle_order)
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+def _turtle_order(triple) -> tuple:
+    import pyoxigraph as ox
+
+    subject, predicate = triple.subject, triple.predicate
+    return (isinstance(subject, ox.BlankNode), subject.value,
+            predicate.value != RDF_TYPE, predicate.value, str(triple.object))
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def as_rdflib(quads: list) -> Dataset:
