@@ -8,11 +8,13 @@ closure makes explicit, so that is what the shapes must see.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pyshacl
 from rdflib import Graph
 from rdflib.namespace import SH
+from rdflib.plugins.sparql import processor
 
 
 @dataclass
@@ -49,10 +51,38 @@ class Report:
 
 
 def validate(data: Graph, shapes: Graph) -> Report:
-    conforms, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
-    )
+    with _prepared_queries():
+        conforms, results, _ = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        )
     return Report(conforms=conforms, violations=violations(results), graph=results)
+
+
+@contextmanager
+def _prepared_queries():
+    """Parse each SHACL-SPARQL constraint once, not once per focus node.
+
+    pyshacl hands rdflib the same query text for every focus node (only the
+    pre-bound $this changes), and rdflib's pyparsing parser spends about 90%
+    of validation re-parsing it. A prepared query is what rdflib itself
+    recommends for repeated runs with different initBindings.
+    """
+    original = processor.SPARQLProcessor.query
+    prepared: dict = {}
+
+    def query(self, text, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(text, str):
+            key = (text, tuple(sorted((initNs or {}).items())), base)
+            if key not in prepared:
+                prepared[key] = processor.prepareQuery(text, initNs=initNs, base=base)
+            text = prepared[key]
+        return original(self, text, initBindings or {}, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original
 
 
 def violations(results: Graph) -> list[Violation]:

@@ -1,0 +1,146 @@
+"""The benchmark's results as a markdown table (with ratios and the targets) and a PNG plot."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+NAMES = {"mha-kg": "mha-kg", "oxigraph": "Oxigraph", "rdflib-endpoint": "rdflib-endpoint"}
+
+
+def _cell(entry: dict | None, key: str, timeout: float) -> str:
+    if entry is None:
+        return "–"
+    if entry["timed_out"] and entry[key] is None:
+        return f">{timeout:g} s"
+    value = entry[key]
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if not a or not b:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def _meets(scale: float, ours: float | None, oxigraph: float | None) -> str:
+    """The issue's target for one query's p50: +1 ms at scale 1, 1.5x at larger scales."""
+    if ours is None or oxigraph is None:
+        return "–"
+    ok = ours <= oxigraph + 1 if scale <= 1 else ours <= 1.5 * oxigraph
+    return "yes" if ok else "**no**"
+
+
+def markdown(results: dict) -> str:
+    timeout = results["settings"]["timeout"]
+    parts = []
+    for scale in results["scales"]:
+        servers = scale["servers"]
+        names = [n for n in NAMES if n in servers]
+        parts.append(f"### Scale {scale['scale']:g}: {scale['triples']:,} triples\n")
+        parts.append(f"mha-kg build: {_build(scale['build_seconds'])}.\n")
+        head = ["query"] + [f"{NAMES[n]} p50 / p99 ms" for n in names]
+        if {"mha-kg", "oxigraph"} <= set(names):
+            head += ["mha-kg ÷ Oxigraph (p50)", "target met"]
+        if {"mha-kg", "rdflib-endpoint"} <= set(names):
+            head += ["rdflib-endpoint ÷ mha-kg (p50)"]
+        rows = [head, ["---"] * len(head)]
+        first = servers[names[0]]["queries"]
+        for query in first:
+            entries = {n: servers[n]["queries"].get(query) for n in names}
+            row = [query] + [
+                f"{_cell(entries[n], 'p50_ms', timeout)} / {_cell(entries[n], 'p99_ms', timeout)}"
+                for n in names]
+            ours = entries.get("mha-kg") or {}
+            if {"mha-kg", "oxigraph"} <= set(names):
+                row += [_ratio(ours.get("p50_ms"), entries["oxigraph"]["p50_ms"]),
+                        _meets(scale["scale"], ours.get("p50_ms"), entries["oxigraph"]["p50_ms"])]
+            if {"mha-kg", "rdflib-endpoint"} <= set(names):
+                rdf = entries["rdflib-endpoint"]
+                row += [f">{timeout / (ours.get('p50_ms') or 1) * 1000:,.0f}×" if rdf["timed_out"]
+                        and rdf["p50_ms"] is None else _ratio(rdf["p50_ms"], ours.get("p50_ms"))]
+            rows.append(row)
+        rows.append(["**throughput, c=8 (req/s)**"] + [f"{servers[n]['throughput']['rps']:,}" for n in names]
+                    + _extra(names, servers, lambda s: s["throughput"]["rps"], scale["scale"], "rps"))
+        rows.append(["**start-up (s)**"] + [_startup(n, servers[n]) for n in names]
+                    + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup"))
+        rows.append(["**peak memory (MB)**"] + [f"{servers[n]['peak_rss_mb']:,}" for n in names]
+                    + _extra(names, servers, lambda s: s["peak_rss_mb"], scale["scale"], "memory"))
+        parts.append("\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n")
+    return "\n".join(parts)
+
+
+def _build(seconds: dict) -> str:
+    return ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items())
+
+
+def _startup(name: str, server: dict) -> str:
+    if name == "mha-kg" and "cold_startup_s" in server:
+        return f"{server['startup_s']:.2f} (cold {server['cold_startup_s']:.2f})"
+    return f"{server['startup_s']:.2f}"
+
+
+def _extra(names, servers, value, scale, kind) -> list[str]:
+    cells = []
+    if {"mha-kg", "oxigraph"} <= set(names):
+        ours, theirs = value(servers["mha-kg"]), value(servers["oxigraph"])
+        cells.append(_ratio(ours, theirs))
+        if kind == "rps":
+            cells.append("yes" if ours >= theirs * (0.25 if scale <= 1 else 0.5) else "**no**")
+        elif kind == "memory":
+            cells.append("yes" if ours <= 2 * theirs else "**no**")
+        else:
+            cells.append("–")
+    if {"mha-kg", "rdflib-endpoint"} <= set(names):
+        cells.append(_ratio(value(servers["rdflib-endpoint"]), value(servers["mha-kg"])))
+    return cells
+
+
+def plot(results: dict, target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scales = results["scales"]
+    fig, axes = plt.subplots(len(scales), 1, figsize=(11, 4 * len(scales)), squeeze=False)
+    timeout_ms = results["settings"]["timeout"] * 1000
+    for ax, scale in zip(axes[:, 0], scales, strict=True):
+        names = [n for n in NAMES if n in scale["servers"]]
+        queries = list(scale["servers"][names[0]]["queries"])
+        width = 0.8 / len(names)
+        for i, name in enumerate(names):
+            values = []
+            for q in queries:
+                entry = scale["servers"][name]["queries"][q]
+                values.append(entry["p50_ms"] if entry["p50_ms"] is not None else timeout_ms)
+            ax.bar([x + i * width for x in range(len(queries))], values, width, label=NAMES[name])
+        ax.set_yscale("log")
+        ax.set_ylabel("p50 latency (ms, log)")
+        ax.set_title(f"Scale {scale['scale']:g} ({scale['triples']:,} triples), concurrency 1")
+        ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(queries))])
+        ax.set_xticklabels([q.split("-", 1)[1] for q in queries], rotation=30, ha="right", fontsize=8)
+        ax.legend()
+    fig.tight_layout()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(target, dpi=80)
+    plt.close(fig)
+
+
+def write_docs(results: dict, table: str, docs: Path) -> None:
+    """Replace the generated part of docs/performance.md and redraw the plot."""
+    plot(results, docs / "img" / "benchmark.png")
+    machine = results["machine"]
+    generated = (f"{START}\n_Run on {results['date']}: {machine['cpus']} cores, {machine['memory_gb']} GB, "
+                 f"Python {machine['python']}, mha-kg {machine['mha-kg']}, Oxigraph server "
+                 f"{machine['oxigraph']}, rdflib-endpoint {machine['rdflib-endpoint']}._\n\n"
+                 f"![p50 latency per query](img/benchmark.png)\n\n{table}\n{END}")
+    path = docs / "performance.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else f"# Performance\n\n{START}\n{END}\n"
+    if START not in text:
+        text += f"\n{START}\n{END}\n"
+    path.write_text(re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: generated, text,
+                           flags=re.S), encoding="utf-8")

@@ -1,0 +1,173 @@
+"""`make bench`: mha-kg serve, the Oxigraph server and rdflib-endpoint, side by side in one run.
+
+For each scale: generate the synthetic project, start mha-kg cold (parse,
+infer, validate, persist), restart it warm, dump what it serves as N-Quads,
+start the other two on that file, then per server measure the p50 and p99
+latency of every query at concurrency 1, the throughput of the mixed
+workload at concurrency 8, and the peak resident memory (mha-kg: with its
+query workers). Results go to benchmarks/results/<date>.json, a table
+between the markers of docs/performance.md, and docs/img/benchmark.png.
+
+    python -m benchmarks.run                       # scales 1 and 100
+    SCALES=1,100,1000 python -m benchmarks.run
+    python -m benchmarks.run --scales 0.2 --servers mha-kg --seconds 1 --no-docs   # the smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import driver, generate, report, servers
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = Path(__file__).resolve().parent / "queries"
+SERVERS = ("mha-kg", "oxigraph", "rdflib-endpoint")
+
+
+def load_queries() -> dict[str, str]:
+    return {path.stem: path.read_text(encoding="utf-8") for path in sorted(QUERIES.glob("*.rq"))}
+
+
+def dump_nquads(state: Path, target: Path) -> int:
+    """Everything mha-kg serves (every named graph, inferred included) as one N-Quads file."""
+    stores = [p for p in (state / "stores").iterdir() if (p / "build.json").exists()]
+    store = ox.Store.read_only(str(stores[0]))
+    store.dump(output=str(target), format=ox.RdfFormat.N_QUADS)
+    return len(store)
+
+
+def measure(running: servers.Running, queries: dict[str, str], args) -> dict:
+    per_query = {}
+    for name, text in queries.items():
+        lat = driver.latency(running.url, text, args.samples, args.budget, args.timeout)
+        per_query[name] = {"p50_ms": _round(lat.p50), "p99_ms": _round(lat.p99),
+                           "samples": len(lat.samples_ms), "timed_out": lat.timed_out,
+                           "errors": lat.errors}
+        print(f"  {running.name:16} {name:32} p50 {_show(lat.p50)} p99 {_show(lat.p99)}"
+              + (" TIMEOUT" if lat.timed_out else "") + (f" {lat.errors} errors" if lat.errors else ""),
+              flush=True)
+    mix = [text for name, text in queries.items() if not per_query[name]["timed_out"]]
+    load = driver.throughput(running.url, mix or list(queries.values()), args.concurrency,
+                             args.seconds, args.timeout)
+    print(f"  {running.name:16} throughput at concurrency {args.concurrency}: {load['rps']} req/s "
+          f"({load['errors']} errors)", flush=True)
+    return {"queries": per_query, "throughput": load}
+
+
+def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
+    project = generate.write_project(scale, work / "project", seed=args.seed)
+    state = work / "state"
+    shutil.rmtree(state, ignore_errors=True)
+    result: dict = {"scale": scale, "servers": {}}
+    print(f"scale {scale}: starting mha-kg (cold build)", flush=True)
+    cold = servers.start_mha_kg(project, state, work)
+    cold.stop()
+    build = json.loads(next((state / "stores").glob("*/build.json")).read_text())
+    result["triples"] = sum(build["graphs"].values())
+    result["build_seconds"] = build["seconds"]
+    nquads = work / "data.nq"
+    dump_nquads(state, nquads)
+    print(f"scale {scale}: {result['triples']} triples; build {build['seconds']}", flush=True)
+    for name in args.servers:
+        if name == "mha-kg":
+            running = servers.start_mha_kg(project, state, work)  # the warm restart
+        elif name == "oxigraph":
+            running = servers.start_oxigraph(nquads, work)
+        else:
+            running = servers.start_rdflib_endpoint(nquads, work)
+        try:
+            print(f"  {name} started in {running.startup_s} s", flush=True)
+            measured = measure(running, queries, args)
+        finally:
+            running.stop()
+        measured["startup_s"] = running.startup_s
+        if name == "mha-kg":
+            measured["cold_startup_s"] = cold.startup_s
+        measured["peak_rss_mb"] = round(max(running.peak_rss[0], 0) / 2**20, 1)
+        result["servers"][name] = measured
+    return result
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def _show(value: float | None) -> str:
+    return "      -" if value is None else f"{value:8.2f} ms"
+
+
+def machine() -> dict:
+    import psutil
+
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "cpus": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "oxigraph": _version("oxigraph"), "rdflib-endpoint": _version("rdflib-endpoint"),
+            "pyoxigraph": _version("pyoxigraph"), "mha-kg": _version("mha-kg")}
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description="Benchmark mha-kg against Oxigraph and rdflib-endpoint.")
+    parser.add_argument("--scales", default=os.environ.get("SCALES", "1,100"),
+                        help="Comma-separated scales (1 is about 1,000 triples).")
+    parser.add_argument("--servers", default=",".join(SERVERS), help="Which servers to run.")
+    parser.add_argument("--samples", type=int, default=int(os.environ.get("SAMPLES", 100)),
+                        help="Latency samples per query at concurrency 1.")
+    parser.add_argument("--budget", type=float, default=float(os.environ.get("BUDGET", 5)),
+                        help="Most seconds spent sampling one query.")
+    parser.add_argument("--timeout", type=float, default=float(os.environ.get("TIMEOUT", 30)),
+                        help="A request slower than this many seconds is reported as >T s.")
+    parser.add_argument("--seconds", type=float, default=float(os.environ.get("SECONDS_LOAD", 10)),
+                        help="Duration of the throughput run.")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--docs", type=Path, default=ROOT / "docs")
+    parser.add_argument("--no-docs", action="store_true", help="Do not rewrite docs/performance.md.")
+    args = parser.parse_args(argv)
+    args.scales = [float(s) if "." in s else int(s) for s in args.scales.split(",") if s]
+    args.servers = [s for s in args.servers.split(",") if s]
+    return args
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    queries = load_queries()
+    results = {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
+               "settings": {k: v for k, v in vars(args).items() if k not in ("out", "docs")},
+               "scales": []}
+    with tempfile.TemporaryDirectory(prefix="mha-kg-bench-") as tmp:
+        for scale in args.scales:
+            work = Path(tmp) / f"scale-{scale}"
+            work.mkdir()
+            results["scales"].append(run_scale(scale, args, queries, work))
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"{time.strftime('%Y-%m-%d')}.json"
+    path.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    table = report.markdown(results)
+    print(table)
+    if not args.no_docs:
+        report.write_docs(results, table, args.docs)
+    print(f"results in {path}")
+    return results
+
+
+if __name__ == "__main__":
+    main()
