@@ -28,6 +28,10 @@ KNOWN_TARGETS = {
     "http://www.wikidata.org/entity/": "Wikidata",
     "https://orcid.org/": "ORCID",
     "https://odsportal.digital.nhs.uk/": "NHS Organisation Data Service",
+    "https://directory.spineservices.nhs.uk/ORD/2-0-0/organisations/": "NHS Organisation Data Service (ODS)",
+    "https://www.grid.ac/institutes/": "GRID",
+    "https://isni.org/isni/": "ISNI",
+    "https://doi.org/10.13039/": "Crossref Funder Registry (FundRef)",
 }
 
 
