@@ -19,7 +19,7 @@ HOME_TYPES = (
     ("http://www.w3.org/ns/org#OrganizationalCollaboration", "collaborations"),
     ("http://www.w3.org/ns/org#OrganizationalUnit", "organisational units"),
     ("http://xmlns.com/foaf/0.1/Person", "people"),
-    ("http://www.w3.org/ns/org#Membership", "posts"),
+    ("http://www.w3.org/ns/org#Membership", "posts and memberships"),
     ("https://schema.org/ResearchProject", "research initiatives"),
     ("https://schema.org/ItemList", "lists"),
     ("https://schema.org/PropertyValue", "figures"),
