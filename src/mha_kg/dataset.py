@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Dataset, Graph, URIRef
-from rdflib.util import guess_format
+from rdflib.util import SUFFIX_FORMAT_MAP, guess_format
 
 from . import __version__
 from .errors import KGError
 from .namespaces import DEFAULT_BASE, GRAPH_NAMES, all_prefixes, graph_iri
 
 #: Parsers rdflib offers for files, by suffix (guess_format covers the rest).
-QUAD_FORMATS = {"trig", "nquads", "json-ld"}
+QUAD_FORMATS = {"trig", "nquads", "json-ld", "trix"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def parse_into(dataset: Dataset, source: SourceFile, base: str) -> None:
     target_iri = graph_name_iri(source, base)
     try:
         if fmt in QUAD_FORMATS:
-            dataset.parse(data=text, format=fmt, publicID=target_iri)
+            _parse_quads(dataset, text, fmt, target_iri)
         else:
             dataset.graph(target_iri).parse(data=text, format=fmt, publicID=source.path.as_uri())
     except KGError:
@@ -120,8 +120,17 @@ def parse_into(dataset: Dataset, source: SourceFile, base: str) -> None:
         raise KGError(f"{display_path(source.path)}:{error_line(exc)}: {error_message(exc)}") from None
 
 
+def _parse_quads(dataset: Dataset, text: str, fmt: str, target_iri: URIRef) -> None:
+    """A quad file's named graphs keep their names; its default graph becomes the file's graph."""
+    scratch = Dataset()
+    scratch.parse(data=text, format=fmt, publicID=target_iri)
+    default = scratch.default_graph.identifier
+    for s, p, o, g in scratch.quads((None, None, None, None)):
+        dataset.graph(target_iri if g is None or g == default else g).add((s, p, o))
+
+
 def rdf_format(path: Path) -> str:
-    fmt = guess_format(str(path), {"jsonld": "json-ld", "json": "json-ld", "ttl": "turtle"})
+    fmt = guess_format(str(path), {**SUFFIX_FORMAT_MAP, "json": "json-ld", "ttl": "turtle"})
     if fmt is None:
         raise KGError(f"{display_path(path)}: unknown RDF format (by its suffix)")
     return fmt
