@@ -2,15 +2,15 @@
 
 Each `queries/NN-name.rq` starts with `# title:`, `# description:` and
 optionally `# param: NAME DEFAULT` lines. A parameter is a variable of the
-query bound by a trailing `VALUES ?NAME { ... }` clause, which SPARQL allows
-after any SELECT; the value is checked and written as an IRI or a quoted
-literal, never pasted in as text, so a form field cannot inject SPARQL.
+query bound by a `VALUES` block at the start of the WHERE group; the value
+is checked and written as an IRI or a quoted literal, never pasted in as
+text, so a form field cannot inject SPARQL.
 
 >>> q = NamedQuery("x", "T", "D", "SELECT ?s WHERE { ?org ?p ?s }", {"org": "https://e.org/a"})
->>> q.bound({}).splitlines()[-1]
-'VALUES ?org { <https://e.org/a> }'
->>> q.bound({"org": 'say "hi"'}).splitlines()[-1]
-'VALUES ?org { "say \\\\"hi\\\\"" }'
+>>> q.bound({}).splitlines()[1]
+'  VALUES (?org) { (<https://e.org/a>) }'
+>>> q.bound({"org": 'say "hi"'}).splitlines()[1]
+'  VALUES (?org) { ("say \\\\"hi\\\\"") }'
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from .errors import KGError, not_found
+from .sparql import group_start
 
 FOLDER = Path(__file__).resolve().parent / "queries"
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
@@ -36,13 +37,19 @@ class NamedQuery:
     params: dict[str, str] = field(default_factory=dict)
 
     def bound(self, values: dict[str, str]) -> str:
-        """The query with its parameters bound (defaults for those not given)."""
+        """The query with its parameters bound (defaults for those not given).
+
+        One `VALUES` block opens the WHERE group, so a parameter constrains
+        the pattern itself (FILTERs and aggregates included), not just the
+        projected rows.
+        """
         if not self.params:
             return self.text
-        clauses = []
-        for param, default in self.params.items():
-            clauses.append(f"VALUES ?{param} {{ {sparql_term(values.get(param) or default)} }}")
-        return self.text.rstrip() + "\n" + "\n".join(clauses)
+        names = " ".join(f"?{param}" for param in self.params)
+        terms = " ".join(sparql_term(values.get(param) or default)
+                         for param, default in self.params.items())
+        at = group_start(self.text)
+        return f"{self.text[:at]}\n  VALUES ({names}) {{ ({terms}) }}\n{self.text[at:].lstrip(' ')}"
 
     def to_json(self) -> dict:
         return {"name": self.name, "title": self.title, "description": self.description,

@@ -129,6 +129,19 @@ def _service_target(rest: list[tuple[str, str]], prefixes: dict[str, str]) -> st
     raise bad_request(f"SERVICE must be followed by an endpoint IRI, not {value!r}")
 
 
+def group_start(text: str) -> int:
+    """The offset just after the `{` that opens the query's WHERE group.
+
+    >>> q = 'SELECT ?s WHERE { ?s <http://e/{x}> "{" }'
+    >>> q[:group_start(q)]
+    'SELECT ?s WHERE {'
+    """
+    for match in _TOKENS.finditer(text):
+        if match.lastgroup == "open" and match.group() == "{":
+            return match.end()
+    raise bad_request("the query has no { ... } group")
+
+
 def is_update(text: str) -> bool:
     """True when the text reads as SPARQL Update rather than a query."""
     words = [value.upper() for kind, value in _lex(text, 10**6) if kind == "word"]
