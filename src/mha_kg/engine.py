@@ -10,6 +10,7 @@ enforces the time and row limits; the application's own fixed queries use
 from __future__ import annotations
 
 import json
+import signal
 import time
 import urllib.error
 import urllib.parse
@@ -68,6 +69,8 @@ class EmbeddedEngine:
     def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
             max_rows=None) -> QueryResult:
         limit_ms = _time_limit(self.settings, time_limit_ms)
+        if named_graphs is not None and default_graphs is None:
+            default_graphs = ()  # the protocol: named graphs alone leave the default graph empty
         job = workers.Job(
             query=sparql.check(query, self.settings).text,
             default_graphs=default_graphs,
@@ -84,8 +87,7 @@ class EmbeddedEngine:
             raise KGError("every query worker is busy; try again shortly "
                           "(the query_workers_max setting)", 503) from None
         except workers.WorkerFailed as exc:
-            raise KGError(f"query stopped: {exc} (the query_memory_limit_mb setting bounds "
-                          "one query's memory)", 503) from None
+            raise _worker_failure(exc, self.settings) from None
         if status == "syntax":
             raise bad_request(f"syntax error: {payload}")
         if status == "error":
@@ -168,6 +170,16 @@ def _remote_result(body: bytes, media: str, max_rows: int, started: float) -> Qu
     fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
     triples = [q.triple for q in ox.parse(body, format=fmt)]
     return _to_result("graph", triples[:max_rows], len(triples) > max_rows, started)
+
+
+def _worker_failure(exc: workers.WorkerFailed, settings: dict) -> KGError:
+    """A worker that died: out of memory is the limit doing its job (503, like the time
+    limit); any other death was caused by this query's text, so it is the query that is refused."""
+    if exc.out_of_memory or exc.exitcode == -signal.SIGKILL:
+        return KGError(f"query stopped: it needed more than {settings['query_memory_limit_mb']} MiB. "
+                       "The memory limit is controlled by the query_memory_limit_mb setting.", 503)
+    return bad_request(f"the query engine could not evaluate this query (its worker ended with "
+                       f"code {exc.exitcode}); simplify the query")
 
 
 def _time_limit(settings: dict, requested_ms: int | None) -> int:

@@ -12,8 +12,10 @@ from .kg import KnowledgeGraph
 def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     import waitress
 
+    from .netguard import endpoints, install
     from .web.app import create_app
 
+    install(endpoints(settings))  # from here on, no connection but to the allowlisted endpoints
     kg = KnowledgeGraph.open(settings, files)
     kg.engine.warm()
     app = create_app(settings, kg=kg)

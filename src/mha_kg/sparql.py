@@ -72,6 +72,8 @@ def check(text: str, settings: dict) -> Checked:
         raise bad_request("query contains a NUL character")
     tokens = list(_lex(text, settings["max_query_depth"]))
     services = _service_targets(tokens)
+    if _ESCAPE.search(text):  # SPARQL allows \uXXXX anywhere: check the unescaped text too
+        services += _service_targets(list(_lex(unescape_codepoints(text), settings["max_query_depth"])))
     allowed = set(settings["service_allowlist"])
     for target in services:
         if target not in allowed:
@@ -79,6 +81,24 @@ def check(text: str, settings: dict) -> Checked:
                 f"SERVICE <{target}> is not on the service_allowlist setting", 403
             )
     return Checked(text=text, services=tuple(services))
+
+
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def unescape_codepoints(text: str) -> str:
+    r"""The query with SPARQL's codepoint escapes replaced, as a parser may read it.
+
+    >>> unescape_codepoints(r"\u0053ERVICE")
+    'SERVICE'
+    """
+    def replace(match: re.Match) -> str:
+        try:
+            return chr(int(match.group(1) or match.group(2), 16))
+        except ValueError:  # beyond U+10FFFF: leave it for the parser to refuse
+            return match.group()
+
+    return _ESCAPE.sub(replace, text)
 
 
 def _lex(text: str, max_depth: int):

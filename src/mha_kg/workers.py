@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import signal
 import threading
 import time
 from collections import deque
@@ -32,8 +33,32 @@ class Job:
     max_rows: int
 
 
+#: Stack of the thread that evaluates queries in a worker. Oxigraph's parser and
+#: optimiser recurse on the query's shape: on the default 8 MiB main-thread stack,
+#: `FILTER(!!!...true)` 10,000 deep or 10,000 `UNION`s overflow it and the worker
+#: dies of SIGSEGV. With 256 MiB every query under max_query_bytes (100 kB) was
+#: measured to parse (docs/security.md); the stack is virtual memory, touched only
+#: as deep as a query goes.
+WORKER_STACK_MB = 256
+
+#: Smallest address-space limit a worker can live under: RocksDB's read-only open
+#: starts threads, and with the query thread's stack they need about 600 MiB of
+#: address space (measured: 512 MiB fails to start, 768 MiB works).
+MIN_MEMORY_MB = 768
+
+
 class WorkerFailed(Exception):
     """A worker ended without answering: a crash or its memory limit."""
+
+    def __init__(self, message: str, exitcode: int | None = None, oom: bool = False):
+        super().__init__(message)
+        self.exitcode = exitcode
+        self.oom = oom
+
+    @property
+    def out_of_memory(self) -> bool:
+        """Python's MemoryError, or Rust's abort (SIGABRT) when an allocation fails under RLIMIT_AS."""
+        return self.oom or self.exitcode == -signal.SIGABRT
 
 
 class Timeout(Exception):
@@ -73,10 +98,18 @@ def run_job(store: ox.Store, job: Job) -> tuple:
 
 
 def _worker_main(conn, store_path: str, memory_limit_mb: int) -> None:
+    """Open the store read-only, then answer jobs on a thread with a deep stack."""
+    threading.stack_size(WORKER_STACK_MB * 1024 * 1024)
     if memory_limit_mb > 0:
         limit = memory_limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     store = ox.Store.read_only(store_path)
+    thread = threading.Thread(target=_serve_jobs, args=(conn, store), name="queries")
+    thread.start()
+    thread.join()
+
+
+def _serve_jobs(conn, store: ox.Store) -> None:
     while True:
         try:
             job = conn.recv()
@@ -119,7 +152,7 @@ class WorkerPool:
         self.store_path = store_path
         self.size = max(1, size)
         self.max_size = max(self.size, max_size)
-        self.memory_limit_mb = memory_limit_mb
+        self.memory_limit_mb = max(memory_limit_mb, MIN_MEMORY_MB) if memory_limit_mb > 0 else 0
         self._context = multiprocessing.get_context("spawn")
         self._idle: deque[_Worker] = deque()
         self._count = 0
@@ -149,10 +182,11 @@ class WorkerPool:
             status, payload = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError):
             self._discard(worker)
-            raise WorkerFailed("the query engine stopped while running this query") from None
+            raise WorkerFailed("the query engine stopped while running this query",
+                               worker.process.exitcode) from None
         if status == "memory":
             self._discard(worker)
-            raise WorkerFailed(payload)
+            raise WorkerFailed(payload, oom=True)
         self._release(worker)
         return status, payload
 
