@@ -220,6 +220,7 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
 from .linking import commands as _linking_commands  # noqa: E402, F401 (registers link and enrich)
 
 cli.add_command(__import__("mha_kg.reconcile_cli", fromlist=["command"]).command)
+cli.add_command(__import__("mha_kg.load_cli", fromlist=["command"]).command)
 
 
 def main() -> None:

@@ -151,6 +151,9 @@ class RemoteEngine:
             raise KGError(f"the remote store at {self.url} cannot be reached: {exc}", 502) from None
         return _remote_result(body, media, max_rows, started)
 
+    def warm(self) -> None:
+        """Nothing to start: the remote engine is already running."""
+
     def close(self) -> None:
         pass
 

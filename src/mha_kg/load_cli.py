@@ -1,0 +1,43 @@
+"""`mha-kg load --store URL`: push the dataset to another SPARQL engine (see remote.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import dataset, remote, store
+from .cli import with_settings
+from .errors import KGError
+
+
+@click.command("load")
+@click.option("--store", "store_url", required=True,
+              help="Query endpoint of the remote engine, e.g. http://127.0.0.1:7878/query.")
+@click.option("--gsp", default=None,
+              help="Its Graph Store Protocol endpoint (default: the store_gsp setting, or /store "
+                   "beside an Oxigraph /query).")
+@click.option("--default-graph", is_flag=True,
+              help="Also copy every triple into the default graph, for engines that cannot query "
+                   "the union of the named graphs.")
+@with_settings
+def command(settings, store_url, gsp, default_graph):
+    """Build the dataset (validated, with its closure) and PUT every named graph to a remote store.
+
+    \b
+    Examples:
+      oxigraph serve --location db --bind 127.0.0.1:7878 --union-default-graph &
+      mha-kg load --store http://127.0.0.1:7878/query
+      mha-kg serve --store http://127.0.0.1:7878/query
+    """
+    settings["store"] = store_url
+    if gsp:
+        settings["store_gsp"] = gsp
+    endpoint = remote.gsp_endpoint(settings)
+    info = store.ensure(dataset.project_inputs(settings), Path(settings["state_dir"]),
+                        lambda line: click.echo(line, err=True))
+    pushed = remote.push(info.path, endpoint, default_graph=default_graph,
+                         log=lambda line: click.echo(line, err=True))
+    if not pushed:
+        raise KGError("the dataset has no named graphs to load")
+    click.echo(f"loaded {sum(p.triples for p in pushed)} triples in {len(pushed)} graphs into {endpoint}")

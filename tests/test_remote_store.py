@@ -1,0 +1,107 @@
+"""`mha-kg load --store URL` and `mha-kg serve --store URL` against a real Oxigraph server on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+from rdflib import Graph
+
+from mha_kg.cli import cli
+
+from .conftest import serve
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """An empty Oxigraph server (read-write, default graph = union of the named graphs)."""
+    if not OXIGRAPH.exists() and not shutil.which("oxigraph"):
+        pytest.skip("the oxigraph server is installed with the bench extra")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph")), "serve",
+         "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", f"127.0.0.1:{port}",
+         "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=2)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the oxigraph server did not start") from None
+            time.sleep(0.05)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def loaded(oxigraph_server, runner_module, settings, kg):
+    """The remote store after `mha-kg load`, run twice (a PUT replaces: no duplicates)."""
+    for _ in range(2):
+        result = runner_module.invoke(cli, ["load", "--store", oxigraph_server + "/query",
+                                            "--setting", "state_dir", settings["state_dir"]])
+        assert result.exit_code == 0, result.output
+    return oxigraph_server
+
+
+@pytest.fixture(scope="module")
+def runner_module():
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def test_load_puts_every_named_graph_with_the_embedded_store_counts(loaded, kg):
+    response = requests.post(loaded + "/query", data={"query": COUNT},
+                             headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    remote = {row["g"].value: int(row["n"].value)
+              for row in ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)}
+    assert remote == kg.stats()["graphs"]
+    assert kg.graph("inferred") in remote
+
+
+def test_load_without_a_graph_store_endpoint_is_a_one_line_error(runner_module, settings):
+    result = runner_module.invoke(cli, ["load", "--store", "http://127.0.0.1:9/sparql",
+                                        "--setting", "state_dir", settings["state_dir"]])
+    assert result.exit_code == 1
+    assert "store_gsp" in result.output and "Traceback" not in result.output
+
+
+def test_serve_over_the_remote_store_answers_queries_pages_and_dumps(loaded, kg, settings, tmp_path):
+    query = ("PREFIX schema: <https://schema.org/> PREFIX org: <http://www.w3.org/ns/org#> "
+             "SELECT ?o ?name WHERE { ?o a org:Organization ; schema:name ?name } ORDER BY ?o ?name")
+    embedded = [(r["o"].value, r["name"].value) for r in kg.select(query)]
+    with serve("--store", loaded + "/query", state_dir=tmp_path) as url:
+        answer = requests.get(url + "/sparql", params={"query": query},
+                              headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        assert answer.status_code == 200
+        rows = [(b["o"]["value"], b["name"]["value"]) for b in answer.json()["results"]["bindings"]]
+        assert rows == embedded and rows
+        entity = embedded[0][0]
+        data = requests.get(url + "/data/" + entity.split("/id/", 1)[1] + ".ttl", timeout=30)
+        assert data.status_code == 200
+        assert len(Graph().parse(data=data.text, format="turtle")) > 0
+        dump = requests.get(url + "/dumps/", timeout=30)
+        assert dump.status_code == 200
+        ask = requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
+                           headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        assert ask.json()["boolean"] is True
