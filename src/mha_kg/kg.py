@@ -30,6 +30,7 @@ class KnowledgeGraph:
     settings: dict
     engine: engine.Engine
     build: store.BuildInfo | None
+    inputs: dataset.Inputs | None = None  # the files as given; writes.py overlays curated changes
 
     @classmethod
     def open(cls, settings: dict, files: Sequence[str] = (),
@@ -38,8 +39,10 @@ class KnowledgeGraph:
             return cls(settings, engine.RemoteEngine(settings["store"], settings), None)
         inputs = (dataset.file_inputs(files, settings) if files
                   else dataset.project_inputs(settings))
-        info = store.ensure(inputs, Path(settings["state_dir"]), log)
-        return cls(settings, engine.EmbeddedEngine(info.path, settings), info)
+        from .writes import with_overlay
+
+        info = store.ensure(with_overlay(inputs, settings), Path(settings["state_dir"]), log)
+        return cls(settings, engine.EmbeddedEngine(info.path, settings), info, inputs)
 
     # ------------------------------------------------------------------ naming
 

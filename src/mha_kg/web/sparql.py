@@ -20,6 +20,8 @@ UPDATE_BODY = "application/sparql-update"
 def endpoint():
     if request.method == "OPTIONS":
         return _preflight()
+    if _update_text() is not None:
+        return _update()
     query, params = _read_request()
     if query is None:
         return _describe_service()
@@ -27,10 +29,10 @@ def endpoint():
         query,
         default_graphs=_graphs(params, "default-graph-uri"),
         named_graphs=_graphs(params, "named-graph-uri"),
-        time_limit_ms=_int_param(params, "timeout"),
+        time_limit_ms=_int_param(params, "timeout") or _int_param(params, "_timelimit"),
     )
     kind = "results" if fmt_result.kind != "graph" else "graph"
-    fmt = responses.wants(kind)
+    fmt = _wanted(kind, params)
     headers = {"X_Elapsed_Ms": str(fmt_result.elapsed_ms)}
     if fmt_result.truncated:
         headers["X_Truncated"] = f"true; limit={responses.settings()['max_returned_rows']}"
@@ -39,6 +41,44 @@ def endpoint():
     else:
         body = formats.write_results(fmt_result, fmt)
     return responses.respond(body, fmt, **headers)
+
+
+def _wanted(kind: str, params) -> formats.Format:
+    """?format= (in the URL or the form) or Accept; `json` means JSON-LD for a graph."""
+    named = params.get("format") or request.args.get("format")
+    if not named:
+        return formats.negotiate(request.headers.get("Accept"), kind)
+    fmt = formats.by_name("jsonld" if kind == "graph" and named.lower() == "json" else named)
+    formats.ensure_kind(fmt, kind)
+    return fmt
+
+
+def _update_text() -> str | None:
+    """The update of an update request (form `update=` or an application/sparql-update body)."""
+    if request.method != "POST":
+        return "" if "update" in request.args else None
+    media = (request.mimetype or "").lower()
+    if media == UPDATE_BODY:
+        return _decode(request.get_data())
+    if media == FORM and "update" in request.form:
+        updates = request.form.getlist("update")
+        if len(updates) > 1 or "query" in request.form:
+            raise bad_request("send exactly one update, and no query with it")
+        return updates[0]
+    return None
+
+
+def _update():
+    """Updates are refused unless a write token is configured (then writes.py validates them)."""
+    if request.method != "POST":
+        raise KGError("an update must be POSTed, never sent with GET", 405)
+    if not responses.settings()["write_token"]:
+        raise read_only()
+    from .. import writes
+
+    writes.authorise(responses.settings(), request.headers.get("Authorization"))
+    change = writes.update(responses.kg(), _update_text() or "")
+    return responses.json_response(change.to_json(), 200)
 
 
 def _read_request():
