@@ -116,3 +116,25 @@ def live_server(state_dir, kg) -> Iterator[str]:
     """The real server (waitress, worker processes) on a free loopback port."""
     with serve(state_dir=state_dir) as url:
         yield url
+
+
+PROTOCOL_DATA = FIXTURES / "protocol" / "dataset.trig"
+
+
+@pytest.fixture(scope="session")
+def protocol_files(tmp_path_factory) -> list[Path]:
+    """The protocol dataset plus 400 generated triples, enough for slow pathological queries."""
+    bulk = tmp_path_factory.mktemp("bulk") / "bulk.nt"
+    bulk.write_text("".join(f"<http://example.org/bulk/s{i % 40}> <http://example.org/bulk/p{i % 7}> "
+                            f'"value {i}" .\n' for i in range(400)))
+    return [PROTOCOL_DATA, bulk]
+
+
+@pytest.fixture(scope="session")
+def protocol_server(protocol_files, tmp_path_factory) -> Iterator[str]:
+    """`mha-kg serve FILE...` over the protocol dataset with small limits (1.5 s, 100 rows)."""
+    with serve(*map(str, protocol_files), "--setting", "sparql_time_limit_ms", "1500",
+               "--setting", "max_returned_rows", "100", "--setting", "query_workers_max", "6",
+               "--setting", "query_memory_limit_mb", "1024",
+               state_dir=tmp_path_factory.mktemp("protocol-state")) as url:
+        yield url
