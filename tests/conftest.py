@@ -138,3 +138,46 @@ def protocol_server(protocol_files, tmp_path_factory) -> Iterator[str]:
                "--setting", "query_memory_limit_mb", "1024",
                state_dir=tmp_path_factory.mktemp("protocol-state")) as url:
         yield url
+
+
+class Listener:
+    """A TCP listener on another loopback port that records every connection made to it."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.hits: list[bytes] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    self.hits.append(conn.recv(1024) or b"(connected)")
+                except OSError:
+                    self.hits.append(b"(connected)")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture()
+def listener() -> Iterator[Listener]:
+    """Proves that nothing reaches an address no one allowed: `listener.hits` stays empty."""
+    found = Listener()
+    yield found
+    found.close()

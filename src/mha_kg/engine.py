@@ -71,11 +71,12 @@ class EmbeddedEngine:
         limit_ms = _time_limit(self.settings, time_limit_ms)
         if named_graphs is not None and default_graphs is None:
             default_graphs = ()  # the protocol: named graphs alone leave the default graph empty
+        checked = sparql.check(query, self.settings)
         job = workers.Job(
-            query=sparql.check(query, self.settings).text,
+            query=checked.text,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            union_default_graph=True,
+            union_default_graph=not checked.has_from,  # Oxigraph's union flag overrides FROM
             max_rows=max_rows or self.settings["max_returned_rows"],
         )
         started = time.perf_counter()

@@ -27,6 +27,14 @@ _allowed_addresses: set[tuple[str, int]] = set()
 _installed = False
 
 
+#: Code that parses or validates RDF: it has no business on the network, in any process
+#: (rdflib fetches JSON-LD contexts and owl:imports, pyshacl follows imports).
+_PARSERS = ("rdflib.", "pyshacl", "owlrl", "xml.sax", "xml.dom", "pyld", "mha_kg.dataset")
+#: rdflib's SPARQL client is a client, not a parser: a program may point it anywhere.
+_CLIENTS = ("rdflib.plugins.stores.sparql",)
+_parsers_guarded = False
+
+
 class NetworkRefused(PermissionError):
     """An outbound connection to an address not on any allowlist."""
 
@@ -58,7 +66,34 @@ def install(urls: Iterable[str]) -> None:
             _installed = True
 
 
+def guard_parsers() -> None:
+    """In this process, refuse any connection or lookup made from inside an RDF parser."""
+    global _parsers_guarded
+    with _state:
+        if not _parsers_guarded:
+            sys.addaudithook(_parser_hook)
+            _parsers_guarded = True
+
+
+def _parser_hook(event: str, args: tuple) -> None:
+    if event not in ("socket.connect", "socket.getaddrinfo", "urllib.Request"):
+        return
+    frame = sys._getframe(1)
+    inside_parser = False
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(_CLIENTS):
+            return
+        if module.startswith(_PARSERS):
+            inside_parser = True
+        frame = frame.f_back
+    if inside_parser:
+        raise NetworkRefused(f"{event} refused: parsing RDF never reaches the network ({args[0]!s:.80})")
+
+
 def _hook(event: str, args: tuple) -> None:
+    if not _installed:
+        return
     if event == "socket.connect":
         sock, address = args
         if sock.family in (socket.AF_INET, socket.AF_INET6) and (address[0], address[1]) \

@@ -60,6 +60,7 @@ class QueryResult:
 class Checked:
     text: str
     services: tuple[str, ...]
+    has_from: bool = False  # FROM / FROM NAMED: the query names its own dataset
 
 
 def check(text: str, settings: dict) -> Checked:
@@ -80,7 +81,8 @@ def check(text: str, settings: dict) -> Checked:
             raise KGError(
                 f"SERVICE <{target}> is not on the service_allowlist setting", 403
             )
-    return Checked(text=text, services=tuple(services))
+    has_from = any(kind == "word" and value.upper() == "FROM" for kind, value in tokens)
+    return Checked(text=text, services=tuple(services), has_from=has_from)
 
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
