@@ -6,6 +6,7 @@ triples with a 1.5 s time limit, 100 rows and 1024 MiB per query worker.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -113,15 +114,16 @@ def test_load_is_refused_and_never_fetches(protocol_server, listener):
 
 
 def serve_get(files, state_dir) -> subprocess.CompletedProcess:
+    path = "/sparql?query=SELECT%20*%20%7B?s%20?p%20?o%7D&format=csv"
     return subprocess.run([sys.executable, "-m", "mha_kg", "serve", "--setting", "state_dir", str(state_dir),
-                           "--get", "/sparql?query=SELECT%20*%20%7B?s%20?p%20?o%7D&format=csv", *map(str, files)],
+                           "--get", path, *map(str, files)],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
 
 
 def test_json_ld_remote_context_never_fetched(listener, tmp_path):
     doc = tmp_path / "remote.jsonld"
-    doc.write_text('{"@context": "%s/context.jsonld", "@id": "http://example.org/a", "name": "A"}'
-                   % listener.url)
+    doc.write_text(json.dumps({"@context": f"{listener.url}/context.jsonld", "@id": "http://example.org/a",
+                               "name": "A"}))
     done = serve_get([doc], tmp_path / "state")
     assert done.returncode == 1 and "refused" in done.stderr and "Traceback" not in done.stderr
     assert listener.hits == []
@@ -130,7 +132,8 @@ def test_json_ld_remote_context_never_fetched(listener, tmp_path):
 def test_rdf_xml_external_entities_never_resolved(listener, tmp_path):
     doc = tmp_path / "entities.rdf"
     doc.write_text(f"""<?xml version="1.0"?>
-<!DOCTYPE rdf:RDF [ <!ENTITY ext SYSTEM "{listener.url}/entity"> <!ENTITY local SYSTEM "file:///etc/passwd"> ]>
+<!DOCTYPE rdf:RDF [ <!ENTITY ext SYSTEM "{listener.url}/entity">
+                    <!ENTITY local SYSTEM "file:///etc/passwd"> ]>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">
   <rdf:Description rdf:about="http://example.org/a"><ex:p>&ext;</ex:p><ex:q>&local;</ex:q></rdf:Description>
 </rdf:RDF>
