@@ -59,7 +59,7 @@ def wants(*kinds: str) -> formats.Format:
 def error(exc: KGError) -> Response:
     """One envelope for every error: JSON, a page, or one line of text."""
     accept = request.headers.get("Accept", "")
-    best = formats.parse_accept(accept)[0][0] if accept.strip() else ""
+    best = next(iter(formats.parse_accept(accept)), ("",))[0]  # "" for an empty or junk Accept
     if best == "text/html":
         try:
             body = render_template("error.html", error=exc)
