@@ -154,3 +154,13 @@ def public(settings: Mapping[str, Any]) -> dict[str, Any]:
     if shown["write_token"]:
         shown["write_token"] = "(set)"
     return shown
+
+
+def markdown_table() -> str:
+    """The settings as the README's table (a test keeps the README in step)."""
+    rows = ["| setting | default | what it does |", "|---|---|---|"]
+    for s in SETTINGS:
+        shown = " ".join(s.default) if isinstance(s.default, list) else s.default
+        default = f"`{shown}`" if shown not in ("", []) else ""
+        rows.append(f"| `{s.name}` | {default} | {s.help} |")
+    return "\n".join(rows)
