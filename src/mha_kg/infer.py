@@ -107,23 +107,24 @@ def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
     supers = _superclasses(schema)
     derived: set[ox.Triple] = {_to_ox(t) for t in tbox_inferred}
     types: set[tuple] = set()
-    for quad in _quads(store, union):
-        s, p, o = quad.subject, quad.predicate, quad.object
-        if p == _OX_TYPE:
-            types.add((s, o.value))
-            continue
-        for q, flipped in entailed.get(p.value, ((p.value, False),)):
-            if flipped:
-                if isinstance(o, ox.Literal):
-                    continue
-                x, y = o, s
-            else:
-                x, y = s, o
-            if (q, flipped) != (p.value, False):
-                derived.add(ox.Triple(x, ox.NamedNode(q), y))
-            types.update((x, c) for c in domains.get(q, ()))
-            if not isinstance(y, ox.Literal):
-                types.update((y, c) for c in ranges.get(q, ()))
+    for prop in set(entailed) | set(domains) | set(ranges):  # only triples whose predicate entails
+        for quad in _quads(store, union, ox.NamedNode(prop)):
+            s, o = quad.subject, quad.object
+            for q, flipped in entailed.get(prop, ((prop, False),)):
+                if flipped:
+                    if isinstance(o, ox.Literal):
+                        continue
+                    x, y = o, s
+                else:
+                    x, y = s, o
+                if (q, flipped) != (prop, False):
+                    derived.add(ox.Triple(x, ox.NamedNode(q), y))
+                types.update((x, c) for c in domains.get(q, ()))
+                if not isinstance(y, ox.Literal):
+                    types.update((y, c) for c in ranges.get(q, ()))
+    for cls in supers:  # asserted types of classes that have superclasses
+        for quad in _quads(store, union, _OX_TYPE, ox.NamedNode(cls)):
+            types.add((quad.subject, cls))
     for node, cls in types:
         for sup in supers.get(cls, (cls,)):
             derived.add(ox.Triple(node, _OX_TYPE, ox.NamedNode(sup)))
@@ -146,9 +147,9 @@ def materialise(graph: Graph) -> Graph:
     return inferred
 
 
-def _quads(store: ox.Store, graphs: list[ox.NamedNode]):
+def _quads(store: ox.Store, graphs: list[ox.NamedNode], predicate=None, obj=None):
     for graph in graphs:
-        yield from store.quads_for_pattern(None, None, None, graph)
+        yield from store.quads_for_pattern(None, predicate, obj, graph)
 
 
 def _is_schema(quad: ox.Quad) -> bool:
@@ -279,6 +280,18 @@ def _term_to_rdflib(term):
         return Literal(term.value, lang=term.language)
     datatype = term.datatype.value
     return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
+
+
+def converter():
+    """`_term_to_rdflib` with a memory: the same IRIs recur on every other triple."""
+    seen: dict = {}
+
+    def convert(term):
+        found = seen.get(term)
+        if found is None:
+            found = seen[term] = _term_to_rdflib(term)
+        return found
+    return convert
 
 
 def _to_ox(triple: tuple) -> ox.Triple:
