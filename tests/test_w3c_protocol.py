@@ -106,7 +106,8 @@ def test_query_dataset_full(protocol_server, reference):
 
 def test_query_multiple_dataset(protocol_server, reference):
     """The protocol's dataset overrides the query's FROM NAMED."""
-    query = f"SELECT ?g (COUNT(*) AS ?count) FROM NAMED <{D1}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} GROUP BY ?g"
+    query = (f"SELECT ?g (COUNT(*) AS ?count) FROM NAMED <{D1}> "
+             "WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     r = requests.get(protocol_server + "/sparql", params={"query": query, "named-graph-uri": D2},
                      timeout=30)
     assert named_counts(r) == {D2: size(reference, D2)}
@@ -135,8 +136,9 @@ def test_query_content_type_ask(protocol_server, accept):
 @pytest.mark.parametrize("form", ["DESCRIBE <http://example.org/protocol/bob>",
                                   "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <http://example.org/protocol/data1> "
                                   "{ ?s ?p ?o } }"])
-@pytest.mark.parametrize("accept, parser", [("text/turtle", "turtle"), ("application/rdf+xml", "xml"),
-                                            ("application/n-triples", "nt"), ("application/ld+json", "json-ld")])
+@pytest.mark.parametrize("accept, parser", [
+    ("text/turtle", "turtle"), ("application/rdf+xml", "xml"),
+    ("application/n-triples", "nt"), ("application/ld+json", "json-ld")])
 def test_query_content_type_describe_construct(protocol_server, reference, form, accept, parser):
     r = requests.get(protocol_server + "/sparql", params={"query": form}, headers={"Accept": accept},
                      timeout=30)
