@@ -223,5 +223,26 @@ cli.add_command(__import__("mha_kg.reconcile_cli", fromlist=["command"]).command
 cli.add_command(__import__("mha_kg.load_cli", fromlist=["command"]).command)
 
 
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Name the files that would change; change nothing.")
+@with_settings
+def writeback(settings, dry_run):
+    """Fold curated writes (SPARQL Update, Graph Store) back into the Turtle files.
+
+    Unchanged subjects keep their text and comments; changed ones are
+    rewritten in place with the file's prefixes; new ones go to curated.ttl.
+    """
+    from .writeback import writeback as do_writeback
+
+    result = do_writeback(settings, dry_run=dry_run)
+    if result.overlay is None:
+        click.echo("Nothing to write back: no curated writes over these files.")
+        return
+    for path in result.changed:
+        click.echo(f"{'would change' if dry_run else 'changed'} {dataset.display_path(path)}")
+    if not result.changed:
+        click.echo("The curated writes change no file.")
+
+
 def main() -> None:
     cli(prog_name="mha-kg")
