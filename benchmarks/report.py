@@ -17,7 +17,8 @@ def _cell(entry: dict | None, key: str, timeout: float) -> str:
     value = entry[key]
     if value is None:
         return "–"
-    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+    shown = f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+    return shown + (" (errors)" if entry.get("errors") and key == "p99_ms" else "")
 
 
 def _ratio(a: float | None, b: float | None) -> str:
