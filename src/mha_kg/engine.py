@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from . import sparql, workers
 from .errors import KGError, bad_request, timed_out
+from .namespaces import all_prefixes
 from .sparql import QueryResult
 
 
@@ -33,7 +34,10 @@ class Engine(Protocol):
         named_graphs: tuple[str, ...] | None = None,
         time_limit_ms: int | None = None,
         max_rows: int | None = None,
-    ) -> QueryResult: ...
+        output: tuple[str | None, str | None] = (None, None),
+    ) -> QueryResult:
+        """A user's query under the limits; with `output`, the result may come as bytes of
+        those formats (results, graph) in `QueryResult.body`."""
 
     def run_trusted(self, query: str) -> QueryResult: ...
 
@@ -44,6 +48,9 @@ class Engine(Protocol):
 
 def _to_result(kind: str, payload, truncated: bool, started: float) -> QueryResult:
     elapsed = round((time.perf_counter() - started) * 1000, 2)
+    if isinstance(payload, workers.Encoded):
+        return QueryResult(kind, truncated=truncated, elapsed_ms=elapsed, body=payload.body,
+                           body_format=payload.format)
     if kind == "boolean":
         return QueryResult("boolean", boolean=payload, elapsed_ms=elapsed)
     if kind == "bindings":
@@ -58,6 +65,7 @@ class EmbeddedEngine:
 
     def __init__(self, store_path: str, settings: dict):
         self.settings = settings
+        self.prefixes = all_prefixes(settings["base_iri"])
         self.store = ox.Store.read_only(store_path)
         self.pool = workers.WorkerPool(
             store_path,
@@ -67,7 +75,7 @@ class EmbeddedEngine:
         )
 
     def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
-            max_rows=None) -> QueryResult:
+            max_rows=None, output=(None, None)) -> QueryResult:
         limit_ms = _time_limit(self.settings, time_limit_ms)
         if named_graphs is not None and default_graphs is None:
             default_graphs = ()  # the protocol: named graphs alone leave the default graph empty
@@ -78,6 +86,8 @@ class EmbeddedEngine:
             named_graphs=named_graphs,
             union_default_graph=not checked.has_from,  # Oxigraph's union flag overrides FROM
             max_rows=max_rows or self.settings["max_returned_rows"],
+            output=output,
+            prefixes=tuple(self.prefixes.items()) if output[1] else (),
         )
         started = time.perf_counter()
         try:
@@ -115,7 +125,7 @@ class RemoteEngine:
         self.settings = settings
 
     def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
-            max_rows=None) -> QueryResult:
+            max_rows=None, output=(None, None)) -> QueryResult:
         sparql.check(query, self.settings)
         limit_ms = _time_limit(self.settings, time_limit_ms)
         return self._post(query, default_graphs, named_graphs, limit_ms,

@@ -43,6 +43,8 @@ class QueryResult:
     triples: list[Any] = field(default_factory=list)
     truncated: bool = False
     elapsed_ms: float = 0.0
+    body: bytes | None = None  # already serialised, in the format named by body_format
+    body_format: str | None = None
 
     def __len__(self) -> int:
         return len(self.rows) if self.kind == "bindings" else len(self.triples)

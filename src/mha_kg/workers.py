@@ -31,6 +31,10 @@ class Job:
     named_graphs: tuple[str, ...] | None
     union_default_graph: bool
     max_rows: int
+    #: Format names to answer in (results, graph): the worker then sends bytes, not terms,
+    #: so serialising runs beside the query, off the server's interpreter lock.
+    output: tuple[str | None, str | None] = (None, None)
+    prefixes: tuple[tuple[str, str], ...] = ()
 
 
 #: Stack of the thread that evaluates queries in a worker. Oxigraph's parser and
@@ -97,6 +101,32 @@ def run_job(store: ox.Store, job: Job) -> tuple:
     return "graph", triples, False
 
 
+def encode(kind: str, payload, truncated: bool, job: Job) -> tuple:
+    """The job's result as bytes of its output format, when the job names one for this kind."""
+    name = job.output[1] if kind == "graph" else job.output[0]
+    if name is None:
+        return kind, payload, truncated
+    from . import formats
+    from .sparql import QueryResult
+
+    fmt = formats.by_name(name)
+    if kind == "graph":
+        body = formats.write_triples(payload, fmt, dict(job.prefixes))
+    elif kind == "boolean":
+        body = formats.write_results(QueryResult("boolean", boolean=payload), fmt)
+    else:
+        names, rows = payload
+        body = formats.write_results(QueryResult("bindings", variables=names, rows=rows,
+                                                 truncated=truncated), fmt)
+    return kind, Encoded(name, body), truncated
+
+
+@dataclass(frozen=True)
+class Encoded:
+    format: str
+    body: bytes
+
+
 def _worker_main(conn, store_path: str, memory_limit_mb: int) -> None:
     """Open the store read-only, then answer jobs on a thread with a deep stack."""
     threading.stack_size(WORKER_STACK_MB * 1024 * 1024)
@@ -116,7 +146,7 @@ def _serve_jobs(conn, store: ox.Store) -> None:
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", run_job(store, job)))
+            conn.send(("ok", encode(*run_job(store, job), job)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
         except MemoryError:

@@ -25,22 +25,34 @@ def endpoint():
     query, params = _read_request()
     if query is None:
         return _describe_service()
+    offered = {kind: _acceptable(kind, params) for kind in ("results", "graph")}
     fmt_result = responses.kg().query(
         query,
         default_graphs=_graphs(params, "default-graph-uri"),
         named_graphs=_graphs(params, "named-graph-uri"),
         time_limit_ms=_int_param(params, "timeout") or _int_param(params, "_timelimit"),
+        output=tuple(f.name if f else None for f in offered.values()),
     )
     kind = "results" if fmt_result.kind != "graph" else "graph"
-    fmt = _wanted(kind, params)
+    fmt = offered[kind] or _wanted(kind, params)  # none acceptable: _wanted raises the 406
     headers = {"X_Elapsed_Ms": str(fmt_result.elapsed_ms)}
     if fmt_result.truncated:
         headers["X_Truncated"] = f"true; limit={responses.settings()['max_returned_rows']}"
-    if kind == "graph":
+    if fmt_result.body is not None and fmt_result.body_format == fmt.name:
+        body = fmt_result.body  # serialised by the query worker
+    elif kind == "graph":
         body = formats.write_triples(fmt_result.triples, fmt, responses.kg().prefixes)
     else:
         body = formats.write_results(fmt_result, fmt)
     return responses.respond(body, fmt, **headers)
+
+
+def _acceptable(kind: str, params) -> formats.Format | None:
+    """The format this request wants for a result of `kind`, or None when it accepts none."""
+    try:
+        return _wanted(kind, params)
+    except KGError:
+        return None
 
 
 def _wanted(kind: str, params) -> formats.Format:
