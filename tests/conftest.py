@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,6 +111,44 @@ def _drain(process: subprocess.Popen) -> None:
     import threading
 
     threading.Thread(target=lambda: process.stderr.read(), daemon=True).start()
+
+
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    """Debian's headless Chromium. Absent, the browser tests fail (MHA_KG_SKIP_BROWSER=1 skips)."""
+    if os.environ.get("MHA_KG_SKIP_BROWSER") == "1":
+        pytest.skip("MHA_KG_SKIP_BROWSER=1")
+    assert shutil.which("chromium") and os.path.exists(CHROMEDRIVER), \
+        "Debian's chromium and chromium-driver are needed: run `make browser`"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="mha-kg-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.implicitly_wait(0)
+    yield browser
+    browser.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def shapes_graph():
+    """The project's SHACL shapes, parsed once."""
+    from rdflib import Graph
+
+    graph = Graph()
+    for path in sorted((ROOT / "shapes").glob("*.ttl")):
+        graph.parse(path)
+    return graph
 
 
 @pytest.fixture(scope="session")

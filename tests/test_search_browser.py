@@ -6,38 +6,9 @@ unless MHA_KG_SKIP_BROWSER=1 says to skip.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-
 import pytest
 
 pytestmark = pytest.mark.browser
-
-CHROMEDRIVER = "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def driver():
-    if os.environ.get("MHA_KG_SKIP_BROWSER") == "1":
-        pytest.skip("MHA_KG_SKIP_BROWSER=1")
-    assert shutil.which("chromium") and os.path.exists(CHROMEDRIVER), \
-        "Debian's chromium and chromium-driver are needed (apt-get install chromium chromium-driver)"
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="mha-kg-search-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", f"--user-data-dir={profile}", "--window-size=1280,900"):
-        options.add_argument(flag)
-    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    yield browser
-    browser.quit()
-    shutil.rmtree(profile, ignore_errors=True)
-
 
 def wait_for(driver, condition, timeout=30):
     from selenium.webdriver.support.ui import WebDriverWait

@@ -13,11 +13,8 @@ from .conftest import FIXTURES, ROOT
 
 
 @pytest.fixture(scope="module")
-def shapes() -> Graph:
-    graph = Graph()
-    for path in sorted((ROOT / "shapes").glob("*.ttl")):
-        graph.parse(path)
-    return graph
+def shapes(shapes_graph) -> Graph:
+    return shapes_graph
 
 
 def _key(violations) -> set:

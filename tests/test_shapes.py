@@ -17,11 +17,8 @@ FIXTURE_DIR = FIXTURES / "shapes"
 
 
 @pytest.fixture(scope="module")
-def shapes() -> Graph:
-    graph = Graph()
-    for path in sorted((ROOT / "shapes").glob("*.ttl")):
-        graph.parse(path)
-    return graph
+def shapes(shapes_graph) -> Graph:
+    return shapes_graph
 
 
 @pytest.fixture(scope="module")
