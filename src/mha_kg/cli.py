@@ -6,7 +6,6 @@ code 1 (2 for usage errors, as click does); never a traceback.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from pathlib import Path
@@ -15,25 +14,11 @@ import click
 
 from . import __version__, dataset, formats, store
 from . import settings as settings_mod
+from .cli_options import with_settings
 from .errors import KGError
-
-_settings_options = [
-    click.option("--setting", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE",
-                 help="Set a setting (repeatable); see `mha-kg serve --help-settings`."),
-    click.option("--config", type=click.Path(dir_okay=False, path_type=Path),
-                 help="A JSON file of settings."),
-]
-
-
-def with_settings(command):
-    """Add --setting/--config and pass the resolved settings as `settings`."""
-    @functools.wraps(command)
-    def wrapper(*args, pairs, config, **kwargs):
-        return command(*args, settings=settings_mod.load(pairs=pairs, config=config), **kwargs)
-
-    for option in reversed(_settings_options):
-        wrapper = option(wrapper)
-    return wrapper
+from .linking.commands import enrich_command, link
+from .load_cli import command as load_command
+from .reconcile_cli import command as reconcile_command
 
 
 class Group(click.Group):
@@ -217,10 +202,6 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
     run(settings, files, host, port)
 
 
-from .linking import commands as _linking_commands  # noqa: E402, F401 (registers link and enrich)
-
-cli.add_command(__import__("mha_kg.reconcile_cli", fromlist=["command"]).command)
-cli.add_command(__import__("mha_kg.load_cli", fromlist=["command"]).command)
 
 
 @cli.command()
@@ -242,6 +223,10 @@ def writeback(settings, dry_run):
         click.echo(f"{'would change' if dry_run else 'changed'} {dataset.display_path(path)}")
     if not result.changed:
         click.echo("The curated writes change no file.")
+
+
+for _command in (link, enrich_command, load_command, reconcile_command):
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import dataset, remote, store
-from .cli import with_settings
+from .cli_options import with_settings
 from .errors import KGError
 
 

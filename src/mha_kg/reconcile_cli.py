@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from . import reconcile
+from .cli_options import with_settings
 from .errors import KGError
 
 OUTPUT_COLUMNS = ("id", "name", "score", "match")
@@ -31,10 +32,8 @@ OUTPUT_COLUMNS = ("id", "name", "score", "match")
                    "see /reconcile/suggest/property.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write here instead of stdout.")
-@click.option("--setting", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE",
-              help="Set a setting (repeatable); see `mha-kg serve --help-settings`.")
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="A JSON file of settings.")
-def command(input_csv, column, type_, extend_, output, pairs, config):
+@with_settings
+def command(settings, input_csv, column, type_, extend_, output):
     """Reconcile a CSV column of names against the graph and add ids and properties.
 
     Adds the columns id (the entity IRI), name, score (0-100) and match
@@ -46,14 +45,13 @@ def command(input_csv, column, type_, extend_, output, pairs, config):
       mha-kg reconcile people.csv --column Name --type foaf:Person --extend worksFor,personPosts
       mha-kg reconcile trusts.csv --column name --extend ror,wikidata,parent -o matched.csv
     """
-    from . import settings as settings_mod
     from .extension import lookup
     from .kg import KnowledgeGraph
 
     header, rows = _read(input_csv, column)
     properties = [lookup(p.strip()) for p in extend_.split(",") if p.strip()]
     names = _fresh_names(header, [*OUTPUT_COLUMNS, *(p.id for p in properties)])
-    kg = KnowledgeGraph.open(settings_mod.load(pairs=pairs, config=config), log=lambda _: None)
+    kg = KnowledgeGraph.open(settings, log=lambda _: None)
     try:
         found = _reconcile_rows(kg, rows, column, type_)
         extra = _extend(kg, found, properties)

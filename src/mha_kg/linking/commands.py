@@ -1,7 +1,5 @@
 """`mha-kg link curated|memberships|ror` and `mha-kg enrich`: each a few lines over the modules.
 
-Importing this module registers the commands on the `cli` group (cli.py imports it at its end).
-
 They write Turtle into `data/links/`, `data/memberships/` and
 `data/enrichment/`; the next `serve`, `query` or `export` rebuilds the store
 from them (its fingerprint changes), so the links appear in the endpoint,
@@ -14,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from ..cli import cli, with_settings
+from ..cli_options import with_settings
 from ..errors import KGError
 from ..namespaces import DEFAULT_BASE
 from . import common, curated, enrich, memberships, ror
@@ -149,6 +147,3 @@ def enrich_command(settings, dump, reference, date):
     for note in outcome.kept:
         click.echo(f"  kept the source's own {note}")
 
-
-cli.add_command(link)
-cli.add_command(enrich_command)
