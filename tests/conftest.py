@@ -26,7 +26,7 @@ from mha_kg import settings as settings_mod
 from mha_kg.kg import KnowledgeGraph
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = ROOT / "data"  # the project's copies of the team's shared/ folder: reference/, source/
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 

@@ -1,7 +1,7 @@
 """Every example query runs through the live server and gives its expected answer.
 
 The answers in tests/expected/queries/<name>.csv were checked line by line
-against /work/shared/source/associated-organisations.txt (the facts the
+against data/source/associated-organisations.txt (the facts the
 source states). Queries over the curated links and memberships graphs are
 checked against the reference files they come from instead.
 """

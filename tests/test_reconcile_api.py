@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from referencing import Registry, Resource
 
 SCHEMAS = Path(__file__).parent / "fixtures" / "reconcile" / "schemas"
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "external-ids.csv"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference" / "external-ids.csv"
 
 
 def _registry() -> Registry:

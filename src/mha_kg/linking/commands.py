@@ -20,7 +20,7 @@ from .rordump import read_dump
 
 _reference = click.option(
     "--reference", type=click.Path(file_okay=False, path_type=Path), default=None,
-    help="Folder of the reference files (default: ../shared/reference beside the checkout).")
+    help="Folder of the reference files (default: data/reference).")
 _date = click.option("--date", default=None,
                      help="Date (YYYY-MM-DD) the output records; default: the previous run's, else today.")
 
@@ -45,7 +45,7 @@ def link():
     Examples:
       mha-kg link memberships
       mha-kg link curated
-      mha-kg link ror --dump ../shared/reference/ror
+      mha-kg link ror --dump data/reference/ror
     """
 
 
@@ -132,7 +132,7 @@ def enrich_command(settings, dump, reference, date):
 
     \b
     Example:
-      mha-kg enrich --dump ../shared/reference/ror
+      mha-kg enrich --dump data/reference/ror
     """
     root, folder = _paths(settings, reference)
     dump = dump or folder / "ror"

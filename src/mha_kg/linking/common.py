@@ -1,6 +1,6 @@
 """What the linking modules share: reference files, the graph's names, stable Turtle output.
 
-The reference data lives beside the checkout (`../shared/reference/`); every
+The reference data lives in `data/reference/` (a copy of the team's shared/reference); every
 command takes an explicit path too, so nothing depends on that layout.
 """
 
@@ -26,8 +26,8 @@ HOMEPAGE_PROPERTIES = ("https://w3id.org/mha-kg/def/homepage", str(FOAF.homepage
 
 
 def reference_dir(project_dir: str | Path) -> Path:
-    """The shared reference folder beside the checkout (`<project>/../shared/reference`)."""
-    return Path(project_dir).resolve().parent / "shared" / "reference"
+    """The reference data kept with the project (`data/reference/`, a copy of shared/reference)."""
+    return Path(project_dir).resolve() / "data" / "reference"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
