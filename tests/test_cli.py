@@ -181,3 +181,28 @@ def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "mha_kg", "--version"], capture_output=True,
                             text=True, check=True)
     assert result.stdout.startswith("mha-kg, version ")
+
+
+def test_framed_jsonld_is_one_tree_per_entity(runner, state_dir, kg):
+    result = invoke(runner, state_dir, "export", "--format", "jsonld", "--framed", "--inferred")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    entities = {r["s"].value for r in kg.select(
+        "SELECT DISTINCT ?s WHERE { { ?s a <http://www.w3.org/ns/org#Organization> } UNION "
+        "{ ?s a <http://xmlns.com/foaf/0.1/Person> } UNION { ?s a <https://schema.org/ResearchProject> } }")}
+    framed = Graph().parse(data=result.stdout, format="json-ld")
+    tops = {str(s) for s in framed.subjects() if str(s) in entities}
+    assert len(doc["@graph"]) == len(entities) == len(tops)
+    # the objectives of MI Health are embedded in its object, not left as references
+    mi = next(n for n in doc["@graph"] if n["@id"].endswith("midlands-innovation-health"))
+    assert "Midlands NHS Trusts" in json.dumps(mi)
+    # nothing is invented on the way: every framed statement is in the dataset
+    full = Graph()
+    for q in kg.quads():
+        full.parse(data=f"{q.subject} {q.predicate} {q.object} .", format="nt")
+    assert set(framed) <= set(full)
+
+
+def test_framed_needs_jsonld(runner, state_dir):
+    result = invoke(runner, state_dir, "export", "--format", "turtle", "--framed")
+    assert result.exit_code == 1 and "--framed goes with --format jsonld" in result.stderr

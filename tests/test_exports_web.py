@@ -58,3 +58,13 @@ def test_unknown_dump_is_404(client):
     assert client.get("/dumps/mha-kg.csv").status_code == 404
     assert client.get("/dumps/other.ttl").status_code == 404
     assert formats.by_name("ttl").suffix == "ttl"
+
+
+def test_framed_dump_is_the_framed_export(client, kg):
+    from mha_kg.exports import framed_jsonld
+
+    response = client.get("/dumps/mha-kg-framed.jsonld")
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    assert response.data == framed_jsonld(kg, inferred=True)
+    assert b"/dumps/mha-kg-framed.jsonld" in client.get("/dumps/").data

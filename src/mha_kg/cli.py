@@ -119,19 +119,25 @@ def query(settings, text, path, fmt, timeout):
 @click.option("--format", "fmt", default="turtle",
               help="turtle, jsonld, ntriples, rdfxml, trig or nquads (named graphs kept).")
 @click.option("--inferred", is_flag=True, help="Add the OWL-RL closure.")
+@click.option("--framed", is_flag=True,
+              help="JSON-LD as one object per organisation, person and project, with what each uses "
+                   "embedded.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file instead of stdout.")
 @with_settings
-def export(settings, fmt, inferred, output):
+def export(settings, fmt, inferred, framed, output):
     """Export the dataset in an RDF format."""
     from .exports import export as do_export
+    from .exports import framed_jsonld
     from .kg import KnowledgeGraph
 
     chosen = formats.by_name(fmt)
     formats.ensure_kind(chosen, "graph")
+    if framed and chosen.name != "jsonld":
+        raise KGError("--framed goes with --format jsonld")
     kg = KnowledgeGraph.open(settings, log=lambda _: None)
     try:
-        body = do_export(kg, chosen, inferred=inferred)
+        body = framed_jsonld(kg, inferred) if framed else do_export(kg, chosen, inferred=inferred)
     finally:
         kg.close()
     if output:

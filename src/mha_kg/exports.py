@@ -8,6 +8,8 @@ declared, so a dump diffs cleanly.
 
 from __future__ import annotations
 
+import json
+
 from rdflib import Dataset
 
 from . import formats
@@ -93,3 +95,47 @@ def as_rdflib(quads: list) -> Dataset:
     data = Dataset()
     data.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS).decode(), format="nquads")
     return data
+
+
+#: The entities a framed export is a list of; everything else they point at is embedded.
+FRAMED_TYPES = ("http://www.w3.org/ns/org#Organization", "http://xmlns.com/foaf/0.1/Person",
+                "https://schema.org/ResearchProject")
+
+
+def framed_jsonld(kg: KnowledgeGraph, inferred: bool = False) -> bytes:
+    """JSON-LD for web developers: one object per organisation, person and project.
+
+    Nodes that are not entities themselves (lists and their items, figures,
+    posts, places) are embedded where they are used, each once per entity;
+    other entities stay references (`{"@id": ...}`), so the output is a tree
+    per entity and never a cycle. Compacted with the published context.
+    """
+    context = jsonld_context(kg)["@context"]
+    flat = json.loads(export(kg, formats.by_name("jsonld"), inferred=inferred))
+    nodes = {node["@id"]: node for node in flat.get("@graph", [flat]) if "@id" in node}
+    values = " ".join(f"<{t}>" for t in FRAMED_TYPES)
+    entities = sorted({row["s"].value for row in kg.select(
+        f"SELECT DISTINCT ?s WHERE {{ VALUES ?t {{ {values} }} ?s a ?t FILTER(isIRI(?s)) }}")})
+    by_iri = {_expand(node_id, context): node_id for node_id in nodes}
+    is_entity = {by_iri[iri] for iri in entities if iri in by_iri}
+
+    def embed(value, seen: frozenset):
+        if isinstance(value, list):
+            return [embed(v, seen) for v in value]
+        if isinstance(value, dict) and set(value) == {"@id"}:
+            ref = value["@id"]
+            if ref in nodes and ref not in is_entity and ref not in seen:
+                return embed(nodes[ref], seen | {ref})
+            return value
+        if isinstance(value, dict):
+            return {k: v if k.startswith("@") else embed(v, seen) for k, v in value.items()}
+        return value
+
+    graph = [embed(nodes[node_id], frozenset({node_id})) for node_id in sorted(is_entity)]
+    return json.dumps({"@context": context, "@graph": graph}, indent=1, ensure_ascii=False).encode()
+
+
+def _expand(node_id: str, context: dict) -> str:
+    prefix, colon, local = node_id.partition(":")
+    namespace = context.get(prefix) if colon else None
+    return namespace + local if isinstance(namespace, str) and not local.startswith("//") else node_id

@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, redirect, request
 
 from .. import formats, void
 from ..errors import not_found
-from ..exports import export, jsonld_context
+from ..exports import export, framed_jsonld, jsonld_context
 from . import pages, responses
 
 blueprint = Blueprint("exports", __name__)
@@ -46,6 +46,17 @@ def dump(name: str):
                         + ", ".join(f".{f.suffix}" for f in void.dump_formats()))
     body = dump_bytes(fmt, inferred=stem.endswith("-inferred"))
     return responses.respond(body, fmt, Content_Disposition=f'attachment; filename="{name}"')
+
+
+@blueprint.get("/dumps/mha-kg-framed.jsonld")
+def framed_dump():
+    """One JSON-LD object per organisation, person and project (`mha-kg export --framed`)."""
+    cache = current_app.extensions.setdefault("mha_dumps", {})
+    with _LOCK:
+        if "framed" not in cache:
+            cache["framed"] = framed_jsonld(responses.kg(), inferred=True)
+    return responses.respond(cache["framed"], formats.by_name("jsonld"),
+                             Content_Disposition='attachment; filename="mha-kg-framed.jsonld"')
 
 
 @blueprint.get("/context.jsonld")
