@@ -13,16 +13,16 @@ blueprint.record_once(pages.setup)
 
 #: Types counted on the home page, in the vocabulary contract's words.
 HOME_TYPES = (
-    ("http://www.w3.org/ns/org#Organization", "organisations"),
-    ("https://schema.org/CollegeOrUniversity", "universities"),
-    ("https://schema.org/MedicalOrganization", "NHS trusts"),
-    ("http://www.w3.org/ns/org#OrganizationalCollaboration", "collaborations"),
-    ("http://www.w3.org/ns/org#OrganizationalUnit", "organisational units"),
-    ("http://xmlns.com/foaf/0.1/Person", "people"),
-    ("http://www.w3.org/ns/org#Membership", "posts and memberships"),
-    ("https://schema.org/ResearchProject", "research initiatives"),
-    ("https://schema.org/ItemList", "lists"),
-    ("https://schema.org/PropertyValue", "figures"),
+    ("http://www.w3.org/ns/org#Organization", "organisation", "organisations"),
+    ("https://schema.org/CollegeOrUniversity", "university", "universities"),
+    ("https://schema.org/MedicalOrganization", "NHS trust", "NHS trusts"),
+    ("http://www.w3.org/ns/org#OrganizationalCollaboration", "collaboration", "collaborations"),
+    ("http://www.w3.org/ns/org#OrganizationalUnit", "organisational unit", "organisational units"),
+    ("http://xmlns.com/foaf/0.1/Person", "person", "people"),
+    ("http://www.w3.org/ns/org#Membership", "post or membership", "posts and memberships"),
+    ("https://schema.org/ResearchProject", "research initiative", "research initiatives"),
+    ("https://schema.org/ItemList", "list", "lists"),
+    ("https://schema.org/PropertyValue", "figure", "figures"),
 )
 
 
@@ -38,7 +38,10 @@ def picture_svg() -> str:
 @blueprint.get("/")
 def index():
     stats = responses.kg().stats()
-    counts = [(iri, label, stats["entities_by_type"].get(iri, 0)) for iri, label in HOME_TYPES]
+    counts = []
+    for iri, one, many in HOME_TYPES:
+        n = stats["entities_by_type"].get(iri, 0)
+        counts.append((iri, one if n == 1 else many, n))
     return pages.page("home.html", counts=counts, triples=stats["triples"], graphs=stats["graphs"],
                       picture=Markup(picture_svg()),  # network.svg escapes every label
                       queries=catalogue.load())
