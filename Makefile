@@ -32,8 +32,12 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
 
+# The engine comparison (docs/performance.md), the search and reconciliation
+# figures (docs/search.md) and the 60-second load test (docs/security.md).
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
+	$(BIN)/python -m benchmarks.search_bench --scale 10
+	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
