@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -104,12 +105,12 @@ def check(inputs: dataset.Inputs, data: Dataset) -> validate.Report:
 
 
 def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
-    """Parse, infer and validate in an in-memory Oxigraph store, then persist it at `target`.
+    """Parse, infer and validate in an in-memory Oxigraph store, and persist it at `target`.
 
     Oxigraph parses (tens of times faster than rdflib), the fast closure
-    infers, and rdflib holds a copy of the data only while pyshacl validates.
-    Reading a freshly bulk-loaded on-disk store is several times slower than
-    memory, hence the one copy to disk at the end.
+    infers, and rdflib holds a copy of only the triples the shapes read, only
+    while pyshacl validates (validate.validate_store). The copy to disk runs
+    on a thread beside validation and is removed if validation fails.
     """
     seconds: dict[str, float] = {}
     store = ox.Store()
@@ -128,27 +129,31 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred])
         seconds["infer"] = _lap(started)
         log(f"inferred {len(inferred)} triples in {seconds['infer']:.2f} s")
-    if inputs.validate and inputs.shapes:
-        started = time.perf_counter()
-        union = union_graph(store, [*asserted, graph_iri(inputs.base, "inferred")])
-        report = validate.validate(union, dataset.load_shapes(inputs), oxigraph=store)
-        seconds["validate"] = _lap(started)
-        if not report.conforms:
-            raise KGError(
-                f"the dataset does not conform to its shapes ({len(report.violations)} "
-                "results); run `mha-kg validate` to see them"
-            )
-        log(f"validated in {seconds['validate']:.2f} s")
     started = time.perf_counter()
-    if target.exists():
-        shutil.rmtree(target)
-    disk = ox.Store(str(target))
-    disk.bulk_extend(store)
-    disk.flush()
-    disk.optimize()
-    graphs = graph_sizes(disk)
-    del disk
-    seconds["write"] = _lap(started)
+    writer = _Writer(store, target)
+    writer.start()
+    try:
+        if inputs.validate and inputs.shapes:
+            report = validate.validate_store(store, [*asserted, graph_iri(inputs.base, "inferred")],
+                                             dataset.load_shapes(inputs), closed=inputs.infer)
+            seconds["validate"] = _lap(started)
+            if not report.conforms:
+                raise KGError(
+                    f"the dataset does not conform to its shapes ({len(report.violations)} "
+                    "results); run `mha-kg validate` to see them"
+                )
+            log(f"validated in {seconds['validate']:.2f} s")
+        graphs = graph_sizes(store)
+        started = time.perf_counter()
+    except BaseException:
+        writer.join()
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    writer.join()
+    if writer.error is not None:
+        shutil.rmtree(target, ignore_errors=True)
+        raise KGError(f"could not write the store at {target}: {writer.error}")
+    seconds["write"] = _lap(started)  # what writing took beyond validation, beside which it ran
     return BuildInfo(
         fingerprint=inputs.fingerprint(),
         path=str(target),
@@ -199,6 +204,38 @@ def union_graph(store: ox.Store, graphs: list[str]) -> Graph:
 def graph_sizes(store: ox.Store) -> dict[str, int]:
     query = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     return {row["g"].value: int(row["n"].value) for row in store.query(query)}
+
+
+class _Writer(threading.Thread):
+    """Copies the in-memory store to RocksDB at `target` on a thread, beside validation.
+
+    Oxigraph releases the interpreter lock while it loads, so the copy runs on
+    the second core while pyshacl works. The store is dumped to N-Quads first,
+    on the caller's thread: the writing thread then shares nothing with the
+    rest of the build (and a process forked meanwhile touches no RocksDB).
+    Not a forked process: RocksDB keeps process-wide state (background threads)
+    a fork does not carry, and a forked writer was seen to hang.
+    """
+
+    def __init__(self, store: ox.Store, target: Path):
+        super().__init__(name="store-writer", daemon=True)
+        if target.exists():
+            shutil.rmtree(target)
+        self.target = target
+        self.data = store.dump(format=ox.RdfFormat.N_QUADS)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            disk = ox.Store(str(self.target))
+            disk.bulk_load(self.data, format=ox.RdfFormat.N_QUADS)
+            disk.flush()
+            disk.optimize()
+            del disk
+        except BaseException as exc:  # reported by the build, on its own thread
+            self.error = exc
+        finally:
+            self.data = b""
 
 
 def _lap(started: float) -> float:
