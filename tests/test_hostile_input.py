@@ -45,8 +45,9 @@ def acceptable(response) -> bool:
 
 
 def latin1(value: str) -> str:
-    """Header values travel as Latin-1; anything else is not a header a client can send."""
-    return value.encode("latin-1", "replace").decode("latin-1").replace("\n", " ").replace("\r", " ")
+    """Header values travel as Latin-1, on one line, not starting with white space:
+    anything else is not a header a client can send (requests refuses it before sending)."""
+    return value.encode("latin-1", "replace").decode("latin-1").replace("\n", " ").replace("\r", " ").lstrip()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

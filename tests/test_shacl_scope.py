@@ -16,7 +16,7 @@ import pytest
 from benchmarks import generate
 from rdflib import Graph
 
-from mha_kg import dataset, infer, settings, shacl_scope, shacl_sparql, store, validate
+from mha_kg import dataset, infer, settings, shacl_scope, shacl_sparql, store, terms, validate
 from mha_kg.namespaces import graph_iri
 
 from .conftest import FIXTURES, ROOT
@@ -85,7 +85,7 @@ def test_scoped_validation_equals_pyshacl_on_every_shape_fixture(fixture, shapes
         oxi.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
     inferred = infer.fast_closure(oxi, ["urn:g:ontology", "urn:g:data"])
     if inferred is None:
-        inferred = [infer._to_ox(t) for t in infer.closure(store.union_graph(oxi, ["urn:g:ontology",
+        inferred = [terms.to_oxigraph(t) for t in infer.closure(store.union_graph(oxi, ["urn:g:ontology",
                                                                                  "urn:g:data"]))]
     oxi.extend(ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode("urn:g:inferred")) for t in inferred)
     graphs = ["urn:g:ontology", "urn:g:data", "urn:g:inferred"]

@@ -14,6 +14,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
+from . import terms
+
 #: Subjects in these namespaces are vocabulary plumbing, never user data.
 _PLUMBING = (str(RDF), str(RDFS), str(OWL), str(XSD))
 _REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentClass,
@@ -95,7 +97,7 @@ def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
     tbox = Graph()
     for quad in _quads(store, union):
         if _is_schema(quad):
-            tbox.add(_to_rdflib(quad.triple))
+            tbox.add(terms.to_rdflib(quad.triple))
     tbox_inferred = closure(tbox)
     schema = Graph()
     for triple in tbox:
@@ -105,7 +107,7 @@ def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
     entailed = _property_entailments(schema)
     domains, ranges = _by_property(schema, RDFS.domain), _by_property(schema, RDFS.range)
     supers = _superclasses(schema)
-    derived: set[ox.Triple] = {_to_ox(t) for t in tbox_inferred}
+    derived: set[ox.Triple] = {terms.to_oxigraph(t) for t in tbox_inferred}
     types: set[tuple] = set()
     for prop in set(entailed) | set(domains) | set(ranges):  # only triples whose predicate entails
         for quad in _quads(store, union, ox.NamedNode(prop)):
@@ -137,13 +139,13 @@ def materialise(graph: Graph) -> Graph:
     store = ox.Store()
     name = "urn:x-mha-kg:union"
     graph_name = ox.NamedNode(name)
-    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in map(_to_ox, graph))
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph_name) for t in map(terms.to_oxigraph, graph))
     triples = fast_closure(store, [name])
     if triples is None:
         return closure(graph)
     inferred = Graph()
     for triple in triples:
-        inferred.add(_to_rdflib(triple))
+        inferred.add(terms.to_rdflib(triple))
     return inferred
 
 
@@ -265,44 +267,3 @@ def _ox_noise(triple: ox.Triple) -> bool:
         return True
     return (p == _OX_TYPE.value and isinstance(o, ox.NamedNode) and o.value.startswith(_PLUMBING)
             and o.value not in _KEPT_TYPES_OX)
-
-
-def _to_rdflib(triple: ox.Triple) -> tuple:
-    return tuple(_term_to_rdflib(t) for t in (triple.subject, triple.predicate, triple.object))
-
-
-def _term_to_rdflib(term):
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
-
-
-def converter():
-    """`_term_to_rdflib` with a memory: the same IRIs recur on every other triple."""
-    seen: dict = {}
-
-    def convert(term):
-        found = seen.get(term)
-        if found is None:
-            found = seen[term] = _term_to_rdflib(term)
-        return found
-    return convert
-
-
-def _to_ox(triple: tuple) -> ox.Triple:
-    return ox.Triple(*(_term_to_ox(t) for t in triple))
-
-
-def _term_to_ox(term):
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype or XSD.string)))

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
-from . import infer
+from . import infer, terms
 
 _PATH_PREDICATES = (SH.inversePath, SH.alternativePath, SH.zeroOrMorePath, SH.oneOrMorePath,
                     SH.zeroOrOnePath)
@@ -138,7 +138,7 @@ def _is_noise_class(iri: str) -> bool:
 def to_rdflib(store: ox.Store, graphs: list[str], scope: Scope | None) -> Graph:
     """One rdflib Graph of the named graphs given, only the triples in `scope` (all when None)."""
     union = Graph()
-    convert = infer.converter()
+    convert = terms.converter()
     rdf_type = ox.NamedNode(str(RDF.type))
     for name in graphs:
         graph = ox.NamedNode(name)

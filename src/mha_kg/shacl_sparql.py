@@ -21,7 +21,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from . import infer
+from . import terms
 
 _UNSAFE = re.compile(r"\b(MINUS|SERVICE|VALUES)\b|\$PATH|\$currentShape|\$shapesGraph", re.I)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
@@ -120,7 +120,7 @@ def to_store(data: Graph) -> ox.Store:
     """The triples in the default graph: Oxigraph is far faster there than over a union of graphs."""
     store = ox.Store()
     store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
-                 for t in map(infer._to_ox, data))
+                 for t in map(terms.to_oxigraph, data))
     return store
 
 
@@ -128,15 +128,15 @@ def add_results(report: Graph, constraint: Constraint, rows: list[dict]) -> None
     """Record the rows as sh:ValidationResult nodes, as pyshacl would, in its report graph."""
     for row in rows:
         result = BNode()
-        focus = infer._term_to_rdflib(row["this"]) if row["this"] is not None else None
+        focus = terms.term_to_rdflib(row["this"]) if row["this"] is not None else None
         report.add((result, RDF.type, SH.ValidationResult))
         if focus is not None:
             report.add((result, SH.focusNode, focus))
         value = row["value"] if row["value"] is not None else row["this"]
         if value is not None:
-            report.add((result, SH.value, infer._term_to_rdflib(value)))
+            report.add((result, SH.value, terms.term_to_rdflib(value)))
         if row["path"] is not None:
-            report.add((result, SH.resultPath, infer._term_to_rdflib(row["path"])))
+            report.add((result, SH.resultPath, terms.term_to_rdflib(row["path"])))
         report.add((result, SH.resultMessage, Literal(row["message"])))
         report.add((result, SH.sourceShape, constraint.shape))
         report.add((result, SH.sourceConstraint, constraint.node))

@@ -166,9 +166,18 @@ def group_start(text: str) -> int:
     raise bad_request("the query has no { ... } group")
 
 
+def keywords(text: str) -> list[str]:
+    """The bare words of a query in order, upper-cased (strings, IRIs and comments skipped).
+
+    >>> keywords('LOAD <http://e/load> # DROP')
+    ['LOAD']
+    """
+    return [value.upper() for kind, value in _lex(text, 10**6) if kind == "word"]
+
+
 def is_update(text: str) -> bool:
     """True when the text reads as SPARQL Update rather than a query."""
-    words = [value.upper() for kind, value in _lex(text, 10**6) if kind == "word"]
+    words = keywords(text)
     update_words = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD"}
     for word in words:
         if word in {"SELECT", "CONSTRUCT", "ASK", "DESCRIBE"}:

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from . import dataset, infer, validate
+from . import dataset, infer, terms, validate
 from .errors import KGError
 from .namespaces import graph_iri
 
@@ -124,7 +124,7 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         started = time.perf_counter()
         inferred = infer.fast_closure(store, asserted)
         if inferred is None:  # a schema richer than the fast closure handles: owlrl on everything
-            inferred = [infer._to_ox(t) for t in infer.closure(union_graph(store, asserted))]
+            inferred = [terms.to_oxigraph(t) for t in infer.closure(union_graph(store, asserted))]
         graph = ox.NamedNode(graph_iri(inputs.base, "inferred"))
         store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred])
         seconds["infer"] = _lap(started)
@@ -194,7 +194,7 @@ def load_files(store: ox.Store, inputs: dataset.Inputs) -> None:
 def union_graph(store: ox.Store, graphs: list[str]) -> Graph:
     """One rdflib Graph of the named graphs given, for owlrl and pyshacl."""
     union = Graph()
-    convert = infer.converter()
+    convert = terms.converter()
     for name in graphs:
         for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(name)):
             union.add((convert(quad.subject), convert(quad.predicate), convert(quad.object)))

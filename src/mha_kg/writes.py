@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import dataset, infer, sparql, store, validate
+from . import dataset, infer, sparql, store, terms, validate
 from .engine import EmbeddedEngine
 from .errors import KGError, bad_request
 from .kg import KnowledgeGraph
@@ -78,7 +78,7 @@ def authorise(settings: dict, header: str | None) -> None:
 def update(kg: KnowledgeGraph, text: str) -> Change:
     """Apply a SPARQL Update to a copy, validate, commit."""
     checked = sparql.check(text, kg.settings)  # size, depth, SERVICE allowlist
-    words = {value.upper() for kind, value in sparql._lex(checked.text, 10**6) if kind == "word"}
+    words = set(sparql.keywords(checked.text))
     if words & _FORBIDDEN:
         raise KGError("LOAD is not allowed: data enters only in the request", 403)
 
@@ -208,7 +208,7 @@ def _validate(kg: KnowledgeGraph, inputs: dataset.Inputs, quads: list[ox.Quad]) 
     graphs = sorted({q.graph_name.value for q in quads})
     inferred = infer.fast_closure(candidate, graphs) if inputs.infer else []
     if inferred is None:
-        inferred = [infer._to_ox(t) for t in infer.closure(store.union_graph(candidate, graphs))]
+        inferred = [terms.to_oxigraph(t) for t in infer.closure(store.union_graph(candidate, graphs))]
     graph = ox.NamedNode(kg.graph("inferred"))
     candidate.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred)
     report = validate.validate(store.union_graph(candidate, [*graphs, graph.value]),
