@@ -181,7 +181,7 @@ def protocol_server(protocol_files, tmp_path_factory) -> Iterator[str]:
     """`mha-kg serve FILE...` over the protocol dataset with small limits (1.5 s, 100 rows)."""
     with serve(*map(str, protocol_files), "--setting", "sparql_time_limit_ms", "1500",
                "--setting", "max_returned_rows", "100", "--setting", "query_workers_max", "6",
-               "--setting", "query_memory_limit_mb", "1024",
+               "--setting", "query_memory_limit_mb", "2048",
                state_dir=tmp_path_factory.mktemp("protocol-state")) as url:
         yield url
 

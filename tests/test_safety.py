@@ -1,7 +1,7 @@
 """Each safety promise of SECURITY.md, against a real server on loopback.
 
 The protocol_server fixture serves the protocol dataset plus 400 generated
-triples with a 1.5 s time limit, 100 rows and 1024 MiB per query worker.
+triples with a 1.5 s time limit, 100 rows and 2048 MiB per query worker.
 """
 
 from __future__ import annotations
@@ -42,8 +42,10 @@ def test_pathological_query_stopped_with_503_while_cheap_queries_answer(protocol
     assert cheap.status_code == 200 and cheap.json()["boolean"] is True
     slow.join()
     stopped = answers[0]
-    assert stopped.status_code == 503
-    assert "sparql_time_limit_ms" in stopped.text and stopped.text.count("\n") == 1
+    assert stopped.status_code == 503 and stopped.text.count("\n") == 1
+    # stopped by the time limit; on a slow machine an exploding path may reach the
+    # memory limit first, which is the other promised stop, with its own setting named
+    assert "sparql_time_limit_ms" in stopped.text or "query_memory_limit_mb" in stopped.text
     assert ask(protocol_server).status_code == 200
 
 
