@@ -36,7 +36,7 @@ test: $(VENV)/.installed-test browser
 # figures (docs/search.md) and the 60-second load test (docs/security.md).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
-	$(BIN)/python -m benchmarks.search_bench --scale 10
+	$(BIN)/python -m benchmarks.search_bench --scale 1 100
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 
 lint: $(VENV)/.installed-test
