@@ -9,7 +9,6 @@ enforces the time and row limits; the application's own fixed queries use
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 import urllib.error
@@ -171,9 +170,9 @@ class RemoteEngine:
 
 def _remote_result(body: bytes, media: str, max_rows: int, started: float) -> QueryResult:
     if media in ("application/sparql-results+json", "application/json"):
-        if b'"boolean"' in body[:200] and "boolean" in json.loads(body):
-            return _to_result("boolean", json.loads(body)["boolean"], False, started)
         solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if isinstance(solutions, ox.QueryBoolean):
+            return _to_result("boolean", bool(solutions), False, started)
         names = [v.value for v in solutions.variables]
         rows = []
         for solution in solutions:
