@@ -18,6 +18,7 @@ negotiation, `?format=` and `.ttl`-style suffixes, export file names, the
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 from collections.abc import Callable, Iterable
@@ -41,7 +42,8 @@ class Format:
     suffix: str
     label: str
     aliases: tuple[str, ...] = ()
-    oxigraph: ox.RdfFormat | None = None
+    oxigraph: ox.RdfFormat | None = None  # Oxigraph's writer for a graph or dataset format
+    results: ox.QueryResultsFormat | None = None  # ... and for a results format
 
     @property
     def content_type(self) -> str:
@@ -52,11 +54,12 @@ class Format:
 FORMATS: tuple[Format, ...] = (
     Format("html", "text/html", "page", "html", "HTML", ("htm",)),
     Format("json", "application/sparql-results+json", "results", "srj", "SPARQL JSON",
-           ("srj", "application/json")),
+           ("srj", "application/json"), results=ox.QueryResultsFormat.JSON),
     Format("xml", "application/sparql-results+xml", "results", "srx", "SPARQL XML",
-           ("srx",)),
-    Format("csv", "text/csv", "results", "csv", "CSV"),
-    Format("tsv", "text/tab-separated-values", "results", "tsv", "TSV"),
+           ("srx",), results=ox.QueryResultsFormat.XML),
+    Format("csv", "text/csv", "results", "csv", "CSV", results=ox.QueryResultsFormat.CSV),
+    Format("tsv", "text/tab-separated-values", "results", "tsv", "TSV",
+           results=ox.QueryResultsFormat.TSV),
     Format("turtle", "text/turtle", "graph", "ttl", "Turtle", ("ttl",),
            ox.RdfFormat.TURTLE),
     Format("jsonld", "application/ld+json", "graph", "jsonld", "JSON-LD",
@@ -108,11 +111,13 @@ def parse_accept(header: str) -> list[tuple[str, float, int]]:
     return [(media, q, specificity) for media, q, specificity, _ in entries]
 
 
+@functools.lru_cache(maxsize=256)
 def negotiate(accept: str | None, *kinds: str) -> Format:
     """The best format of these kinds for an Accept header (406 listing what would do).
 
     Formats are tried in the order of `kinds`, so the first kind wins a
     wildcard: a page family that lists "page" first answers browsers in HTML.
+    Cached: clients send the same few Accept headers again and again.
     """
     candidates = sorted(for_kind(*kinds), key=lambda f: kinds.index(f.kind)
                         if f.kind in kinds else len(kinds))
@@ -164,9 +169,12 @@ def results_json(result: QueryResult) -> bytes:
     for row in result.rows:
         bindings.append({name: term_json(term) for name, term in zip(result.variables, row, strict=True)
                          if term is not None})
-    body = {"head": {"vars": result.variables}, "results": {"bindings": bindings}}
+    body: dict = {"head": {"vars": result.variables}}
     if result.truncated:
-        body["truncated"] = True  # unknown keys are ignored by SPARQL JSON readers
+        # Unknown keys are ignored by SPARQL JSON readers; streaming ones (Oxigraph's)
+        # stop reading at the end of "results", so the flag goes before it.
+        body["truncated"] = True
+    body["results"] = {"bindings": bindings}
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 

@@ -73,8 +73,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Most queries in one reconciliation batch, or ids in one data extension (413 above it)."),
     Setting("max_query_depth", 128, "Deepest nesting of {}, () and [] accepted in a query."),
     Setting("query_workers", 2, "Query worker processes kept warm."),
-    Setting("query_workers_max", 4, "Most query worker processes at once (slow queries get their own)."),
+    Setting("query_workers_max", 2, "Most query worker processes at once (slow queries get their own)."),
     Setting("query_memory_limit_mb", 2048, "Address-space limit of one query worker, in MiB."),
+    Setting("inline_query_ms", 10, "A query seen to finish this fast in a worker runs in the server "
+            "process next time (0: always in a worker)."),
     Setting("threads", 16, "Threads of the WSGI server."),
     Setting("service_allowlist", [], "Endpoints SERVICE may reach (space separated); empty: none."),
     Setting("cors", True, "Send Access-Control-Allow-Origin: * on read endpoints."),

@@ -35,6 +35,9 @@ class Job:
     #: so serialising runs beside the query, off the server's interpreter lock.
     output: tuple[str | None, str | None] = (None, None)
     prefixes: tuple[tuple[str, str], ...] = ()
+    #: False when this query is known to return at most max_rows solutions (it did
+    #: before, on this read-only store): Oxigraph then writes them itself, uncounted.
+    capped: bool = True
 
 
 #: Stack of the thread that evaluates queries in a worker. Oxigraph's parser and
@@ -73,8 +76,18 @@ class Busy(Exception):
     """No worker became free in time."""
 
 
-def run_job(store: ox.Store, job: Job) -> tuple:
-    """Evaluate one job on a store: ('bindings'|'boolean'|'graph', payload, truncated)."""
+def answer(store: ox.Store, job: Job) -> tuple:
+    """Evaluate one job: (kind, payload, truncated), the payload as bytes when the job names a format."""
+    result = store.query(job.query, **_dataset(job))
+    if not job.capped and job.output[0] and isinstance(result, ox.QuerySolutions):
+        name = job.output[0]
+        from . import formats
+
+        return "bindings", Encoded(name, result.serialize(format=formats.by_name(name).results)), False
+    return encode(*_collect(result, job.max_rows), job)
+
+
+def _dataset(job: Job) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if job.default_graphs is not None:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -82,20 +95,24 @@ def run_job(store: ox.Store, job: Job) -> tuple:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs is not None:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
-    result = store.query(job.query, **kwargs)
+    return kwargs
+
+
+def _collect(result, max_rows: int) -> tuple:
+    """('bindings'|'boolean'|'graph', terms, truncated): at most max_rows rows or triples."""
     if isinstance(result, ox.QueryBoolean):
         return "boolean", bool(result), False
     if isinstance(result, ox.QuerySolutions):
         names = [v.value for v in result.variables]
         rows = []
         for solution in result:
-            if len(rows) == job.max_rows:
+            if len(rows) == max_rows:
                 return "bindings", (names, rows), True
             rows.append(tuple(solution[i] for i in range(len(names))))
         return "bindings", (names, rows), False
     triples = []
     for triple in result:
-        if len(triples) == job.max_rows:
+        if len(triples) == max_rows:
             return "graph", triples, True
         triples.append(triple)
     return "graph", triples, False
@@ -146,7 +163,7 @@ def _serve_jobs(conn, store: ox.Store) -> None:
         except (EOFError, OSError):
             return
         try:
-            conn.send(("ok", encode(*run_job(store, job), job)))
+            conn.send(("ok", answer(store, job)))
         except SyntaxError as exc:
             conn.send(("syntax", str(exc)))
         except MemoryError:

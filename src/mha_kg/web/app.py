@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from .. import settings as settings_mod
 from ..errors import KGError
 from ..kg import KnowledgeGraph
-from . import responses
+from . import pages, responses
 
 log = logging.getLogger("mha_kg")
 
@@ -25,6 +25,7 @@ def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
     app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
     app.config["SETTINGS"] = resolved
     app.extensions["kg"] = kg or KnowledgeGraph.open(resolved, files)
+    pages.install(app)
     _register_blueprints(app)
     _register_error_handlers(app)
     app.after_request(responses.standard_headers)

@@ -18,7 +18,6 @@ from ..errors import bad_request, not_acceptable, not_found
 from . import pages, responses
 
 blueprint = Blueprint("entity", __name__)
-blueprint.record_once(pages.setup)
 
 PAGE_SIZE = 50
 

@@ -17,7 +17,6 @@ from ..exports import export, framed_jsonld, jsonld_context
 from . import pages, responses
 
 blueprint = Blueprint("exports", __name__)
-blueprint.record_once(pages.setup)
 _LOCK = threading.Lock()
 
 

@@ -9,7 +9,6 @@ from .. import catalogue, network
 from . import pages, responses
 
 blueprint = Blueprint("home", __name__)
-blueprint.record_once(pages.setup)
 
 #: Types counted on the home page, in the vocabulary contract's words.
 HOME_TYPES = (

@@ -14,7 +14,6 @@ from ..linking import geomap
 from . import pages, responses
 
 blueprint = Blueprint("map", __name__)
-blueprint.record_once(pages.setup)
 
 
 def map_markers() -> list[geomap.Marker]:

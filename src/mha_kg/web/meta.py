@@ -12,7 +12,6 @@ from .. import settings as settings_mod
 from . import pages, responses
 
 blueprint = Blueprint("meta", __name__)
-blueprint.record_once(pages.setup)
 
 LIBRARIES = ("rdflib", "pyshacl", "owlrl", "pyoxigraph", "flask", "waitress")
 

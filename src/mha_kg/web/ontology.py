@@ -15,7 +15,6 @@ from ..void import about
 from . import pages, responses
 
 blueprint = Blueprint("ontology", __name__)
-blueprint.record_once(pages.setup)
 
 
 def _format(suffix: str | None) -> formats.Format:

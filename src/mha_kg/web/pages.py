@@ -1,15 +1,15 @@
 """What every human page shares: local links, the footer's facts, alternates and timing.
 
-Not a page family itself: each blueprint of the site calls `setup` once
-(`blueprint.record_once(pages.setup)`), which installs the `href` filter,
-the footer context and the request timer on the app.
+Not a page family itself: the application factory calls `install` once,
+which puts the `href` and `curie` filters, the footer context and the
+request timer on the app.
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import Response, current_app, g, render_template, url_for
+from flask import Flask, Response, current_app, g, render_template, url_for
 from jinja2 import TemplateNotFound
 
 from .. import formats
@@ -21,8 +21,7 @@ from . import responses
 ALTERNATE_FORMATS = ("turtle", "jsonld", "ntriples", "rdfxml")
 
 
-def setup(state) -> None:
-    app = state.app
+def install(app: Flask) -> None:
     app.add_template_filter(href, "href")
     app.add_template_filter(lambda iri: curie(iri, responses.kg().prefixes), "curie")
     app.context_processor(_footer_context)

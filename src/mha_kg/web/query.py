@@ -16,7 +16,6 @@ from ..errors import not_acceptable
 from . import pages, responses
 
 blueprint = Blueprint("query", __name__)
-blueprint.record_once(pages.setup)
 
 #: The editor's version is in its file names (vendored from npm @zazuko/yasgui).
 YASGUI_VERSION = "4.6.2"

@@ -14,10 +14,9 @@ from flask import Blueprint, Response, render_template, request
 
 from .. import reconcile
 from ..errors import bad_request
-from . import pages, responses
+from . import responses
 
 blueprint = Blueprint("reconcile", __name__)
-blueprint.record_once(pages.setup)
 
 _CALLBACK = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*")
 #: The preview card is meant to be framed by other sites (OpenRefine shows it in an iframe).

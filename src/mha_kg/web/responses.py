@@ -73,19 +73,23 @@ def error(exc: KGError) -> Response:
 
 
 def standard_headers(response: Response) -> Response:
+    """The headers every answer carries, unless its view set its own."""
     conf = settings()
+    present = {name.lower() for name, _ in response.headers}
+    wanted = list(SECURITY_HEADERS)
     if conf["cors"]:
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
-        response.headers.setdefault("Access-Control-Expose-Headers",
-                                    "Content-Type, Link, X-Truncated, X-Elapsed-Ms")
+        wanted += CORS_HEADERS
     if request.method in ("GET", "HEAD") and response.status_code < 400:
-        response.headers.setdefault("Cache-Control", f"max-age={conf['default_cache_ttl']}")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+        wanted.append(("Cache-Control", f"max-age={conf['default_cache_ttl']}"))
     if response.mimetype == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        wanted.append(("Content-Security-Policy", PAGE_POLICY))
+    response.headers.extend((name, value) for name, value in wanted if name.lower() not in present)
     return response
+
+
+SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
+                    ("X-Frame-Options", "DENY"))
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "Content-Type, Link, X-Truncated, X-Elapsed-Ms"))
+PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")

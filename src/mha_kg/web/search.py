@@ -14,7 +14,6 @@ from ..errors import bad_request
 from . import pages, responses
 
 blueprint = Blueprint("search", __name__)
-blueprint.record_once(pages.setup)
 
 MAX_QUERY_CHARS = 500
 
