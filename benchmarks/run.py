@@ -92,7 +92,7 @@ def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
         measured["startup_s"] = running.startup_s
         if name == "mha-kg":
             measured["cold_startup_s"] = cold.startup_s
-        measured["peak_rss_mb"] = round(max(running.peak_rss[0], 0) / 2**20, 1)
+        measured["peak_rss_mb"] = round(running.peak_rss / 2**20, 1)
         result["servers"][name] = measured
     return result
 

@@ -8,15 +8,15 @@ answer the same queries over the same triples.
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
@@ -37,34 +37,72 @@ class Running:
     url: str
     process: subprocess.Popen
     startup_s: float
-    peak_rss: list[int] = field(default_factory=lambda: [0])
-    _stop: threading.Event = field(default_factory=threading.Event)
+    _sampler: MemorySampler | None = None
 
     def watch_memory(self) -> None:
-        """Sample the resident memory of the server and all its children until stopped."""
-        def loop():
-            try:
-                root = psutil.Process(self.process.pid)
-            except psutil.Error:
-                return
-            while not self._stop.is_set():
-                try:
-                    procs = [root, *root.children(recursive=True)]
-                    rss = sum(p.memory_info().rss for p in procs if p.is_running())
-                except psutil.Error:
-                    rss = 0
-                self.peak_rss[0] = max(self.peak_rss[0], rss)
-                self._stop.wait(0.05)
-        threading.Thread(target=loop, daemon=True).start()
+        self._sampler = MemorySampler(self.process.pid)
+
+    @property
+    def peak_rss(self) -> int:
+        """Highest resident memory of the server and its children so far, in bytes."""
+        return self._sampler.peak() if self._sampler else 0
 
     def stop(self) -> None:
-        self._stop.set()
+        if self._sampler:
+            self._sampler.stop()
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class MemorySampler:
+    """Samples a process tree's resident memory from a process of its own.
+
+    A thread in the driver's process would take the interpreter lock from the
+    latency measurements (psutil parses /proc in Python), and more often for a
+    server with children; a separate process shares only the cores.
+    """
+
+    def __init__(self, pid: int, interval_s: float = 0.05):
+        context = multiprocessing.get_context("spawn")
+        self._peak = context.Value("q", 0)
+        self._stop = context.Event()
+        self._process = context.Process(target=_sample, args=(pid, interval_s, self._peak, self._stop),
+                                        daemon=True)
+        self._process.start()
+
+    def peak(self) -> int:
+        return self._peak.value
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._process.join(timeout=5)
+
+
+def _sample(pid: int, interval_s: float, peak, stop) -> None:
+    """Sum RSS over the tree every interval; the children are looked up once a second
+    (finding them walks all of /proc)."""
+    try:
+        root = psutil.Process(pid)
+    except psutil.Error:
+        return
+    procs: list[psutil.Process] = [root]
+    refreshed = 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() - refreshed > 1.0:
+                procs = [root, *root.children(recursive=True)]
+                refreshed = time.monotonic()
+            rss = sum(p.memory_info().rss for p in procs if p.is_running())
+        except psutil.Error:
+            rss = 0
+            refreshed = 0.0
+        if rss > peak.value:
+            peak.value = rss
+        stop.wait(interval_s)
 
 
 def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
