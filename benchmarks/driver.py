@@ -1,6 +1,7 @@
 """The load driver: keep-alive HTTP from separate processes, so the client is never the bottleneck.
 
-Latency is measured one request at a time on one persistent connection;
+Latency is measured one request at a time on one persistent connection per
+server, in turns when several servers are measured together;
 throughput by `concurrency` processes (not threads: no GIL between them),
 each with its own persistent connection, cycling through the query mix
 until the deadline. Requests are prepared before the clock starts.
@@ -69,30 +70,55 @@ class Client:
 
 def latency(url: str, query: str, samples: int, budget_s: float, timeout_s: float) -> Latency:
     """Up to `samples` timed requests (after one warm-up), stopping early after `budget_s`."""
-    client = Client(url, timeout_s)
-    target = client.target(query)
-    result = Latency([])
+    return latencies([url], query, samples, budget_s, timeout_s)[0]
+
+
+def latencies(urls: list[str], query: str, samples: int, budget_s: float,
+              timeout_s: float) -> list[Latency]:
+    """The same query's latency on several servers, sampled in turns.
+
+    One request to each server per round, so a slow spell of a shared
+    virtual machine falls on all of them alike instead of on whichever
+    was being measured at the time; `budget_s` is per server.
+    """
+    clients = [Client(url, timeout_s) for url in urls]
+    results = [Latency([]) for _ in urls]
+    targets = [client.target(query) for client in clients]
     try:
-        try:
-            if client.get(target) >= 400:
-                result.errors += 1
-        except TimeoutError:
-            result.timed_out = True
-            return result
-        deadline = time.perf_counter() + budget_s
-        while len(result.samples_ms) < samples and time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                status = client.get(target)
-            except TimeoutError:
-                result.timed_out = True
-                break
-            if status >= 400:
-                result.errors += 1
-            result.samples_ms.append((time.perf_counter() - started) * 1000)
+        live = [i for i, client in enumerate(clients) if _warm_up(client, targets[i], results[i])]
+        deadline = time.perf_counter() + budget_s * len(urls)
+        while live and time.perf_counter() < deadline:
+            for i in list(live):
+                if not _sample(clients[i], targets[i], results[i]) or len(results[i].samples_ms) >= samples:
+                    live.remove(i)
     finally:
-        client.close()
-    return result
+        for client in clients:
+            client.close()
+    return results
+
+
+def _warm_up(client: Client, target: str, result: Latency) -> bool:
+    try:
+        if client.get(target) >= 400:
+            result.errors += 1
+    except TimeoutError:
+        result.timed_out = True
+        return False
+    return True
+
+
+def _sample(client: Client, target: str, result: Latency) -> bool:
+    """One timed request; False once the server has timed out."""
+    started = time.perf_counter()
+    try:
+        status = client.get(target)
+    except TimeoutError:
+        result.timed_out = True
+        return False
+    if status >= 400:
+        result.errors += 1
+    result.samples_ms.append((time.perf_counter() - started) * 1000)
+    return True
 
 
 def _throughput_worker(args: tuple) -> tuple[int, int]:
