@@ -84,6 +84,12 @@ def _startup(name: str, server: dict) -> str:
     return f"{server['startup_s']:.2f}"
 
 
+def _startup_met(ours: dict, scale: float) -> str:
+    """A restart under 2 s at every scale; at scale 100, a cold start under 10 s as well."""
+    met = ours["startup_s"] < 2 and (scale != 100 or ours.get("cold_startup_s", 0) < 10)
+    return "yes" if met else "**no**"
+
+
 def _extra(names, servers, value, scale, kind) -> list[str]:
     cells = []
     if {"mha-kg", "oxigraph"} <= set(names):
@@ -91,8 +97,10 @@ def _extra(names, servers, value, scale, kind) -> list[str]:
         cells.append(_ratio(ours, theirs))
         if kind == "rps":
             cells.append("yes" if ours >= theirs * (0.25 if scale <= 1 else 0.5) else "**no**")
-        elif kind == "memory":
+        elif kind == "memory" and scale >= 1000:  # the issue sets memory's target at scale 1000
             cells.append("yes" if ours <= 2 * theirs else "**no**")
+        elif kind == "startup":
+            cells.append(_startup_met(servers["mha-kg"], scale))
         else:
             cells.append("–")
     if {"mha-kg", "rdflib-endpoint"} <= set(names):
