@@ -70,7 +70,7 @@ class EmbeddedEngine:
 
     def __init__(self, store_path: str, settings: dict):
         self.settings = settings
-        self.prefixes = all_prefixes(settings["base_iri"])
+        self.prefix_pairs = tuple(all_prefixes(settings["base_iri"]).items())  # for Turtle answers
         self.store = ox.Store.read_only(store_path)
         self.pool = workers.WorkerPool(
             store_path,
@@ -93,7 +93,7 @@ class EmbeddedEngine:
             union_default_graph=not checked.has_from,  # Oxigraph's union flag overrides FROM
             max_rows=max_rows or self.settings["max_returned_rows"],
             output=output,
-            prefixes=tuple(self.prefixes.items()) if output[1] else (),
+            prefixes=self.prefix_pairs if output[1] else (),
         )
         key = (job.query, job.default_graphs, job.named_graphs, job.union_default_graph, job.max_rows)
         started = time.perf_counter()
@@ -184,19 +184,11 @@ class RemoteEngine:
 
 def _remote_result(body: bytes, media: str, max_rows: int, started: float) -> QueryResult:
     if media in ("application/sparql-results+json", "application/json"):
-        solutions = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if isinstance(solutions, ox.QueryBoolean):
-            return _to_result("boolean", bool(solutions), False, started)
-        names = [v.value for v in solutions.variables]
-        rows = []
-        for solution in solutions:
-            if len(rows) == max_rows:
-                return _to_result("bindings", (names, rows), True, started)
-            rows.append(tuple(solution[i] for i in range(len(names))))
-        return _to_result("bindings", (names, rows), False, started)
-    fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
-    triples = [q.triple for q in ox.parse(body, format=fmt)]
-    return _to_result("graph", triples[:max_rows], len(triples) > max_rows, started)
+        answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    else:
+        fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
+        answer = (quad.triple for quad in ox.parse(body, format=fmt))
+    return _to_result(*workers.collect(answer, max_rows), started)
 
 
 def _worker_failure(exc: workers.WorkerFailed, settings: dict) -> KGError:

@@ -84,7 +84,7 @@ def answer(store: ox.Store, job: Job) -> tuple:
         from . import formats
 
         return "bindings", Encoded(name, result.serialize(format=formats.by_name(name).results)), False
-    return encode(*_collect(result, job.max_rows), job)
+    return encode(*collect(result, job.max_rows), job)
 
 
 def _dataset(job: Job) -> dict[str, Any]:
@@ -98,8 +98,11 @@ def _dataset(job: Job) -> dict[str, Any]:
     return kwargs
 
 
-def _collect(result, max_rows: int) -> tuple:
-    """('bindings'|'boolean'|'graph', terms, truncated): at most max_rows rows or triples."""
+def collect(result, max_rows: int) -> tuple:
+    """('bindings'|'boolean'|'graph', terms, truncated): at most max_rows rows or triples.
+
+    `result` is what Oxigraph answers or parses: a boolean, solutions, or triples.
+    """
     if isinstance(result, ox.QueryBoolean):
         return "boolean", bool(result), False
     if isinstance(result, ox.QuerySolutions):
