@@ -158,14 +158,33 @@ def default_graph_copy(store: ox.Store, graphs: list[str]) -> ox.Store:
     """The union of `graphs` as the default graph of an in-memory store.
 
     Oxigraph evaluates some queries hundreds of times faster over a plain
-    default graph than over `use_default_graph_as_union` (a NOT EXISTS over
-    `?owner ?p $this`: 7 s against 0.02 s at 190,000 triples); the triples,
-    and so the answers, are the same.
+    default graph than over `use_default_graph_as_union` or a list of default
+    graphs (a NOT EXISTS over `?owner ?p $this`: 7 s against 0.02 s at
+    190,000 triples); the triples, and so the answers, are the same.
     Copied in the store's own order: the same triples inserted graph by graph
     made that query 300 times slower again (measured, not understood).
     """
-    wanted = {ox.NamedNode(name) for name in graphs}
     copy = ox.Store()
+    if _holds_only(store, graphs):  # the build's store: let Oxigraph's writer and parser copy
+        copy.bulk_extend(ox.parse(_as_ntriples(store, graphs), format=ox.RdfFormat.N_TRIPLES))
+        return copy
+    wanted = {ox.NamedNode(name) for name in graphs}
     copy.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                      for q in store if q.graph_name in wanted)
     return copy
+
+
+def _holds_only(store: ox.Store, graphs: list[str]) -> bool:
+    """True when every quad of the store is in one of the named `graphs`."""
+    empty_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
+    return empty_default and {g.value for g in store.named_graphs()} <= set(graphs)
+
+
+def _as_ntriples(store: ox.Store, graphs: list[str]) -> bytes:
+    """The store's quads, in its order, as N-Triples (1.3 s to 0.9 s at 190,000 triples against
+    a Python loop). A quad line ends with ` <graph> .` and no literal holds a raw line break,
+    so dropping that ending is exact; parsing keeps blank node labels, unlike `Store.load`."""
+    text = store.dump(format=ox.RdfFormat.N_QUADS)
+    for name in graphs:
+        text = text.replace(f" <{name}> .\n".encode(), b" .\n")
+    return text

@@ -7,6 +7,7 @@ closure makes explicit, so that is what the shapes must see.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -79,7 +80,8 @@ def validate_store(store: ox.Store, graphs: list[str], shapes: Graph, closed: bo
     def data_for(half: Graph, roots: set) -> Graph:
         return shacl_scope.to_rdflib(store, graphs, shacl_scope.reach(half, closed, roots))
 
-    def cost(shape) -> float:
+    @functools.cache
+    def cost(shape) -> float:  # asked twice per shape while balancing
         return shacl_scope.cost(store, graphs, shapes, shape)
 
     def sparql(conforms: bool, results: Graph) -> tuple[bool, Graph]:
