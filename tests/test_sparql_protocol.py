@@ -122,3 +122,20 @@ def test_request_may_lower_the_time_limit_never_raise_it(protocol_server):
     assert r.status_code == 503 and "100 ms" in r.text
     r = get(protocol_server, slow, params={"timeout": "999999"})
     assert r.status_code == 503 and "1500 ms" in r.text
+
+
+@pytest.mark.parametrize("query_string", [
+    "query=ASK%20%7B%7D&format=csv", "a=1&a=2&b=&c", "query=%FF%FEx+y", "q=" + "x" * 9000, ""],
+    ids=["plain", "repeated-and-blank", "invalid-utf8", "longer-than-remembered", "empty"])
+def test_remembered_url_parameters_are_werkzeugs(query_string):
+    from flask import Request as FlaskRequest
+
+    from mha_kg.web.app import Request
+
+    environ = {"QUERY_STRING": query_string, "REQUEST_METHOD": "GET", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "wsgi.url_scheme": "http"}
+    ours, again = Request(dict(environ)).args, Request(dict(environ)).args
+    assert list(ours.items(multi=True)) == list(FlaskRequest(dict(environ)).args.items(multi=True))
+    assert (ours is again) == (len(query_string) <= 8192)  # one parse shared, when short
+    with pytest.raises(TypeError):
+        ours["added"] = "x"  # shared, so immutable

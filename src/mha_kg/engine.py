@@ -9,7 +9,6 @@ enforces the time and row limits; the application's own fixed queries use
 
 from __future__ import annotations
 
-import dataclasses
 import signal
 import time
 import urllib.error
@@ -86,20 +85,23 @@ class EmbeddedEngine:
         if named_graphs is not None and default_graphs is None:
             default_graphs = ()  # the protocol: named graphs alone leave the default graph empty
         checked = sparql.check(query, self.settings)
+        max_rows = max_rows or self.settings["max_returned_rows"]
+        union = not checked.has_from  # Oxigraph's union flag overrides FROM
+        key = (checked.text, default_graphs, named_graphs, union, max_rows)
+        started = time.perf_counter()
+        seen = self.cheap.get(key, limit_ms)
         job = workers.Job(
             query=checked.text,
             default_graphs=default_graphs,
             named_graphs=named_graphs,
-            union_default_graph=not checked.has_from,  # Oxigraph's union flag overrides FROM
-            max_rows=max_rows or self.settings["max_returned_rows"],
+            union_default_graph=union,
+            max_rows=max_rows,
             output=output,
             prefixes=self.prefix_pairs if output[1] else (),
+            capped=seen is None or seen.truncated,
         )
-        key = (job.query, job.default_graphs, job.named_graphs, job.union_default_graph, job.max_rows)
-        started = time.perf_counter()
-        seen = self.cheap.get(key, limit_ms)
         if seen is not None:
-            return self._run_inline(dataclasses.replace(job, capped=seen.truncated), started)
+            return self._run_inline(job, started)
         try:
             status, payload = self.pool.run(job, limit_ms / 1000)
         except workers.Timeout:

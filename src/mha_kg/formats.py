@@ -133,6 +133,31 @@ def negotiate(accept: str | None, *kinds: str) -> Format:
     raise not_acceptable(f"none of the accepted media types can be served; try one of: {offered}")
 
 
+def for_request(accept: str | None, named: str | None, kind: str) -> Format:
+    """The format a SPARQL request wants for a result of `kind`: `?format=` first, then Accept.
+
+    `?format=json` means JSON-LD when the result is a graph.
+    """
+    if not named:
+        return negotiate(accept, kind)
+    fmt = by_name("jsonld" if kind == "graph" and named.lower() == "json" else named)
+    ensure_kind(fmt, kind)
+    return fmt
+
+
+@functools.lru_cache(maxsize=256)
+def acceptable(accept: str | None, named: str | None, kind: str) -> Format | None:
+    """`for_request`, or None when the request accepts no format of `kind`.
+
+    Cached with its None: a client that asks for JSON results alone would
+    otherwise have the graph formats refused again on every request.
+    """
+    try:
+        return for_request(accept, named, kind)
+    except KGError:
+        return None
+
+
 def _matches(media: str, fmt: Format) -> bool:
     if media == "*/*":
         return True

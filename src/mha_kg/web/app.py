@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
+from urllib.parse import parse_qsl
 
 from flask import Flask, request
+from flask import Request as FlaskRequest
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 
 from .. import settings as settings_mod
 from ..errors import KGError
@@ -22,6 +27,7 @@ def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
     resolved = settings_mod.load(settings) if settings is None or "project_dir" not in settings \
         else settings
     app = Flask(__name__)
+    app.request_class = Request
     app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
     app.config["SETTINGS"] = resolved
     app.extensions["kg"] = kg or KnowledgeGraph.open(resolved, files)
@@ -57,3 +63,32 @@ def _register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
         return responses.error(KGError("internal error; it has been logged", 500))
+
+
+class Request(FlaskRequest):
+    """Flask's request, with the URL's parameters decoded once per distinct query string.
+
+    SPARQL clients send the same query URLs again and again, and decoding a
+    few hundred percent-encoded characters was a fifth of a cached lookup's
+    time in the application.
+    """
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        if len(self.query_string) > MAX_REMEMBERED_QUERY_STRING:
+            return _parameters(self.query_string)
+        return _remembered_parameters(self.query_string)
+
+
+#: Longer query strings are decoded every time, so the memory stays small (256 × 8 KiB at most).
+MAX_REMEMBERED_QUERY_STRING = 8192
+
+
+def _parameters(query_string: bytes) -> ImmutableMultiDict:
+    """What werkzeug's Request.args gives (invalid bytes stay percent-encoded); immutable, so
+    one parse can be shared between requests."""
+    return ImmutableMultiDict(parse_qsl(query_string.decode(), keep_blank_values=True,
+                                        errors="werkzeug.url_quote"))
+
+
+_remembered_parameters = functools.lru_cache(maxsize=256)(_parameters)

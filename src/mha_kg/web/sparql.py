@@ -25,7 +25,9 @@ def endpoint():
     query, params = _read_request()
     if query is None:
         return _describe_service()
-    offered = {kind: _acceptable(kind, params) for kind in ("results", "graph")}
+    named = _param(params, "format") or _param(request.args, "format")
+    accept = request.headers.get("Accept")
+    offered = {kind: formats.acceptable(accept, named, kind) for kind in ("results", "graph")}
     fmt_result = responses.kg().query(
         query,
         default_graphs=_graphs(params, "default-graph-uri"),
@@ -34,7 +36,8 @@ def endpoint():
         output=tuple(f.name if f else None for f in offered.values()),
     )
     kind = "results" if fmt_result.kind != "graph" else "graph"
-    fmt = offered[kind] or _wanted(kind, params)  # none acceptable: _wanted raises the 406
+    # none acceptable: for_request raises the 406 that says what would do
+    fmt = offered[kind] or formats.for_request(accept, named, kind)
     headers = {"X_Elapsed_Ms": str(fmt_result.elapsed_ms)}
     if fmt_result.truncated:
         headers["X_Truncated"] = f"true; limit={responses.settings()['max_returned_rows']}"
@@ -47,22 +50,10 @@ def endpoint():
     return responses.respond(body, fmt, **headers)
 
 
-def _acceptable(kind: str, params) -> formats.Format | None:
-    """The format this request wants for a result of `kind`, or None when it accepts none."""
-    try:
-        return _wanted(kind, params)
-    except KGError:
-        return None
-
-
-def _wanted(kind: str, params) -> formats.Format:
-    """?format= (in the URL or the form) or Accept; `json` means JSON-LD for a graph."""
-    named = params.get("format") or request.args.get("format")
-    if not named:
-        return formats.negotiate(request.headers.get("Accept"), kind)
-    fmt = formats.by_name("jsonld" if kind == "graph" and named.lower() == "json" else named)
-    formats.ensure_kind(fmt, kind)
-    return fmt
+def _param(params, name: str) -> str | None:
+    """A parameter's first value. MultiDict.get raises and catches an exception for a
+    missing name, which is most of them on most requests."""
+    return params.get(name) if name in params else None
 
 
 def _update_text() -> str | None:
@@ -133,6 +124,8 @@ def _decode(body: bytes) -> str:
 
 
 def _graphs(params, name: str) -> tuple[str, ...] | None:
+    if name not in params:
+        return None
     values = params.getlist(name)
     for value in values:
         if not value or any(c in value for c in '<>" {}|\\^`'):
@@ -141,7 +134,7 @@ def _graphs(params, name: str) -> tuple[str, ...] | None:
 
 
 def _int_param(params, name: str) -> int | None:
-    value = params.get(name)
+    value = _param(params, name)
     if value in (None, ""):
         return None
     try:
