@@ -74,13 +74,17 @@ def test_inline_answers_equal_the_workers_in_every_results_format(state_dir, fmt
         kg.close()
 
 
-def test_inline_graph_answers_equal_the_workers(state_dir):
+@pytest.mark.parametrize("fmt", ["ntriples", "turtle", "jsonld", "rdfxml", "nquads", "trig"])
+def test_inline_graph_answers_equal_the_workers(state_dir, fmt):
+    """Every graph format, the prefixes of Turtle and TriG included."""
     kg = open_kg(state_dir, inline_query_ms=10_000)
     try:
-        by_worker = kg.query(DESCRIBE, output=("json", "ntriples")).body
+        by_worker = kg.query(DESCRIBE, output=("json", fmt)).body
         stop_workers(kg)
-        inline = kg.query(DESCRIBE, output=("json", "ntriples")).body
-        assert by_worker and parse_triples(inline) == parse_triples(by_worker)
+        inline = kg.query(DESCRIBE, output=("json", fmt)).body
+        assert by_worker and parse_triples(inline, fmt) == parse_triples(by_worker, fmt)
+        if fmt in ("turtle", "trig"):
+            assert b"@prefix schema:" in inline
     finally:
         kg.close()
 
@@ -140,5 +144,7 @@ def solutions(body: bytes, fmt: str) -> list:
     return sorted((tuple(str(s[n]) for n in names) for s in parsed), key=str)
 
 
-def parse_triples(body: bytes) -> set:
-    return {str(q) for q in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)}
+def parse_triples(body: bytes, fmt: str = "ntriples") -> set:
+    from mha_kg import formats
+
+    return {str(q.triple) for q in ox.parse(body, format=formats.by_name(fmt).oxigraph)}
