@@ -4,7 +4,7 @@
     python -m benchmarks.load --url http://127.0.0.1:8000 --clients 8 --seconds 60
 
 Each client is a thread with its own keep-alive `requests.Session`, cycling
-through the example queries (src/mha_kg/queries/*.rq without parameters or SERVICE)
+through the example queries (src/mha_kg/query/examples/*.rq without parameters or SERVICE)
 from a different starting point. Reports requests, errors (any status but
 200, or a transport error), throughput and latency percentiles. tests/
 test_load.py runs the reduced form (8 clients x a few seconds).
@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ROOT / "src" / "mha_kg" / "queries"
+QUERIES = ROOT / "src" / "mha_kg" / "query" / "examples"
 
 
 def example_queries() -> dict[str, str]:

@@ -30,7 +30,7 @@ def labelled() -> list[dict]:
 
 def evaluate(kg, rows: list[dict] | None = None) -> dict:
     """Top-1 accuracy over names with an answer; precision/recall of match: true over all rows."""
-    from mha_kg import reconcile
+    from mha_kg.find import reconcile
 
     rows = rows if rows is not None else labelled()
     positives = [r for r in rows if r["expected"]]
@@ -67,7 +67,7 @@ def evaluate(kg, rows: list[dict] | None = None) -> dict:
 
 def batch_seconds(kg, size: int = 100) -> float:
     """Wall time of one batch of `size` reconciliation queries (the labelled names, cycled)."""
-    from mha_kg import reconcile, search
+    from mha_kg.find import reconcile, search
 
     search.index_for(kg)  # built before the clock starts, as a running server has it
     rows = labelled()
@@ -79,7 +79,7 @@ def batch_seconds(kg, size: int = 100) -> float:
 
 def index_cost(kg) -> dict:
     """Collecting the records from the store, then building the index: seconds and peak MiB."""
-    from mha_kg import search
+    from mha_kg.find import search
 
     tracemalloc.start()
     started = time.perf_counter()
@@ -103,7 +103,7 @@ def compare(kg) -> dict:
 
     from rapidfuzz import fuzz
 
-    from mha_kg import search
+    from mha_kg.find import search
 
     index = search.index_for(kg)
     names = [(r.iri, search.key(n)) for r in index.records

@@ -14,8 +14,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from mha_kg.cli import cli
-from mha_kg.exports import as_rdflib, export_graphs
+from mha_kg.cli.main import cli
+from mha_kg.publish.exports import as_rdflib, export_graphs
 
 from .conftest import ROOT
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mha_kg.cli import cli
+from mha_kg.cli.main import cli
 
 QUESTIONS = sorted((Path(__file__).parent / "competency").glob("*.rq"))
 

@@ -6,8 +6,8 @@ import re
 
 import click
 
-from mha_kg import catalogue
-from mha_kg.cli import cli
+from mha_kg.cli.main import cli
+from mha_kg.query import catalogue
 from mha_kg.settings import SETTINGS, markdown_table
 
 from .conftest import ROOT

@@ -8,7 +8,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from mha_kg import exports, formats, void
+from mha_kg.publish import exports, void
+from mha_kg.query import formats
 
 PARSERS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml",
            "trig": "trig", "nquads": "nquads"}
@@ -61,7 +62,7 @@ def test_unknown_dump_is_404(client):
 
 
 def test_framed_dump_is_the_framed_export(client, kg):
-    from mha_kg.exports import framed_jsonld
+    from mha_kg.publish.exports import framed_jsonld
 
     response = client.get("/dumps/mha-kg-framed.jsonld")
     assert response.status_code == 200

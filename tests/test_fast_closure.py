@@ -6,7 +6,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.namespace import OWL, RDF
 
-from mha_kg import dataset, infer, store
+from mha_kg.build import dataset, infer, store
 
 
 def _fast(graph: Graph) -> set:

@@ -15,8 +15,8 @@ import pytest
 import requests
 from rdflib import Graph, Literal, URIRef
 
-from mha_kg import catalogue
 from mha_kg.linking import common
+from mha_kg.query import catalogue
 
 from .conftest import FIXTURES, SHARED, serve
 

@@ -14,10 +14,10 @@ import io
 import pyoxigraph as ox
 import pytest
 
-from mha_kg import sparql
 from mha_kg.errors import KGError
-from mha_kg.inline import MAX_INLINE_QUERY_CHARS, CheapQueries
 from mha_kg.kg import KnowledgeGraph
+from mha_kg.query import sparql
+from mha_kg.query.inline import MAX_INLINE_QUERY_CHARS, CheapQueries
 
 from .conftest import make_settings
 
@@ -145,6 +145,6 @@ def solutions(body: bytes, fmt: str) -> list:
 
 
 def parse_triples(body: bytes, fmt: str = "ntriples") -> set:
-    from mha_kg import formats
+    from mha_kg.query import formats
 
     return {str(q.triple) for q in ox.parse(body, format=formats.by_name(fmt).oxigraph)}

@@ -11,9 +11,10 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
-from mha_kg import exports, formats
-from mha_kg.cli import cli
+from mha_kg.cli.main import cli
 from mha_kg.linking import common
+from mha_kg.publish import exports
+from mha_kg.query import formats
 
 from .conftest import ROOT, SHARED
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import requests
 
-from mha_kg import catalogue
 from mha_kg.linking import common
 from mha_kg.linking.memberships import parse_period
+from mha_kg.query import catalogue
 
 from .conftest import SHARED
 

@@ -14,7 +14,7 @@ import io
 import pytest
 import requests
 
-from mha_kg import catalogue
+from mha_kg.query import catalogue
 
 from .conftest import ROOT, SHARED
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from mha_kg.cli import cli
+from mha_kg.cli.main import cli
 
 
 def _run(runner, settings, *args):

@@ -14,7 +14,7 @@ import pytest
 import requests
 from rdflib import Graph
 
-from mha_kg.cli import cli
+from mha_kg.cli.main import cli
 
 from .conftest import serve
 

@@ -87,7 +87,7 @@ def test_the_middle_band_goes_to_review_with_evidence(graph, records):
 
 
 def test_command_reports_metrics_and_writes_review(runner, tmp_path):
-    from mha_kg.cli import cli
+    from mha_kg.cli.main import cli
 
     project = tmp_path / "p"
     for folder in ("ontology", "data", "shapes"):

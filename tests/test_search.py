@@ -8,7 +8,7 @@ import requests
 from benchmarks.search_bench import evaluate, labelled
 from bs4 import BeautifulSoup
 
-from mha_kg import search
+from mha_kg.find import search
 from mha_kg.kg import KnowledgeGraph
 
 

@@ -16,7 +16,8 @@ import pytest
 from benchmarks import generate
 from rdflib import Graph
 
-from mha_kg import dataset, infer, settings, shacl_scope, shacl_sparql, store, terms, validate
+from mha_kg import settings
+from mha_kg.build import dataset, infer, shacl_scope, shacl_sparql, store, terms, validate
 from mha_kg.namespaces import graph_iri
 
 from .conftest import FIXTURES, ROOT

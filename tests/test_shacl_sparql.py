@@ -7,7 +7,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from mha_kg import infer, shacl_sparql, validate
+from mha_kg.build import infer, shacl_sparql, validate
 
 from .conftest import FIXTURES, ROOT
 

@@ -8,7 +8,7 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, SH
 
-from mha_kg import infer, validate
+from mha_kg.build import infer, validate
 
 from .conftest import FIXTURES, ROOT
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID
 
-from mha_kg import void
+from mha_kg.publish import void
 
 
 def test_void_describes_the_dataset(client, kg):

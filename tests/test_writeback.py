@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from mha_kg import writes
-from mha_kg.cli import cli
-from mha_kg.kg import KnowledgeGraph
+from mha_kg.cli.main import cli
+from mha_kg.curate import writes
+from mha_kg.curate.writes import open_graph
 
 from .conftest import FIXTURES, make_settings
 
@@ -27,7 +27,7 @@ def settings_for(project):
 
 
 def names(settings) -> list[tuple[str, str]]:
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         return [(r["s"].value, r["name"].value) for r in kg.select(NAMES)]
     finally:
@@ -37,7 +37,7 @@ def names(settings) -> list[tuple[str, str]]:
 def test_writeback_keeps_unchanged_text_and_adds_the_change(project, runner):
     settings = settings_for(project)
     original = (project / "project/data/organisations.ttl").read_text()
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         writes.update(kg, f'''
             DELETE DATA {{ <{ORG}partner> <https://schema.org/name> "The Partner" ;

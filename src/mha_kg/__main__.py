@@ -1,5 +1,5 @@
 """`python -m mha_kg` is the same as the `mha-kg` command."""
 
-from .cli import main
+from .cli.main import main
 
 main()

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import dataset, engine, store
+from .build import dataset, store
 from .errors import KGError
 from .namespaces import all_prefixes, graph_iri, ontology_iri
-from .sparql import QueryResult
+from .query import engine
+from .query.sparql import QueryResult
 
 
 def _stderr(message: str) -> None:
@@ -30,18 +31,24 @@ class KnowledgeGraph:
     settings: dict
     engine: engine.Engine
     build: store.BuildInfo | None
-    inputs: dataset.Inputs | None = None  # the files as given; writes.py overlays curated changes
+    inputs: dataset.Inputs | None = None  # the files as given, before any `prepare`
 
     @classmethod
     def open(cls, settings: dict, files: Sequence[str] = (),
-             log: Callable[[str], None] = _stderr) -> KnowledgeGraph:
+             log: Callable[[str], None] = _stderr,
+             prepare: Callable[[dataset.Inputs, dict], dataset.Inputs] | None = None) -> KnowledgeGraph:
+        """Build (or reuse) the store and open an engine over it.
+
+        `prepare` turns the input files into what is actually built; the write
+        path (`curate.writes.open_graph`) passes one that lays the curated
+        changes over them, so this class needs to know nothing about writes.
+        """
         if settings["store"]:
             return cls(settings, engine.RemoteEngine(settings["store"], settings), None)
         inputs = (dataset.file_inputs(files, settings) if files
                   else dataset.project_inputs(settings))
-        from .writes import with_overlay
-
-        info = store.ensure(with_overlay(inputs, settings), Path(settings["state_dir"]), log)
+        built_from = prepare(inputs, settings) if prepare else inputs
+        info = store.ensure(built_from, Path(settings["state_dir"]), log)
         return cls(settings, engine.EmbeddedEngine(info.path, settings), info, inputs)
 
     # ------------------------------------------------------------------ naming

@@ -29,7 +29,7 @@ _installed = False
 
 #: Code that parses or validates RDF: it has no business on the network, in any process
 #: (rdflib fetches JSON-LD contexts and owl:imports, pyshacl follows imports).
-_PARSERS = ("rdflib.", "pyshacl", "owlrl", "xml.sax", "xml.dom", "pyld", "mha_kg.dataset")
+_PARSERS = ("rdflib.", "pyshacl", "owlrl", "xml.sax", "xml.dom", "pyld", "mha_kg.build.dataset")
 #: rdflib's SPARQL client is a client, not a parser: a program may point it anywhere.
 _CLIENTS = ("rdflib.plugins.stores.sparql",)
 _parsers_guarded = False

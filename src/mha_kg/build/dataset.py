@@ -20,9 +20,9 @@ from pathlib import Path
 from rdflib import Dataset, Graph, URIRef
 from rdflib.util import SUFFIX_FORMAT_MAP, guess_format
 
-from . import __version__, netguard
-from .errors import KGError
-from .namespaces import DEFAULT_BASE, GRAPH_NAMES, all_prefixes, graph_iri
+from .. import __version__, netguard
+from ..errors import KGError
+from ..namespaces import DEFAULT_BASE, GRAPH_NAMES, all_prefixes, graph_iri
 
 netguard.guard_parsers()  # JSON-LD contexts, owl:imports, XML entities: never fetched
 

@@ -25,8 +25,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from . import dataset, infer, terms, validate
-from .errors import KGError
-from .namespaces import graph_iri
+from ..errors import KGError
+from ..namespaces import graph_iri
 
 Log = Callable[[str], None]
 KEEP_STORES = 3

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from ..cli_options import with_settings
 from ..errors import KGError
+from ..linking import common, curated, enrich, memberships, ror
+from ..linking.rordump import read_dump
 from ..namespaces import DEFAULT_BASE
-from . import common, curated, enrich, memberships, ror
-from .rordump import read_dump
+from .options import with_settings
 
 _reference = click.option(
     "--reference", type=click.Path(file_okay=False, path_type=Path), default=None,

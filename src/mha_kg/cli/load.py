@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from . import dataset, remote, store
-from .cli_options import with_settings
-from .errors import KGError
+from ..build import dataset, store
+from ..errors import KGError
+from ..query import remote
+from .options import with_settings
 
 
 @click.command("load")

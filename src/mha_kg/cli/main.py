@@ -12,13 +12,15 @@ from pathlib import Path
 
 import click
 
-from . import __version__, dataset, formats, store
-from . import settings as settings_mod
-from .cli_options import with_settings
-from .errors import KGError
-from .linking.commands import enrich_command, link
-from .load_cli import command as load_command
-from .reconcile_cli import command as reconcile_command
+from .. import __version__
+from .. import settings as settings_mod
+from ..build import dataset, store
+from ..errors import KGError
+from ..query import formats
+from .link import enrich_command, link
+from .load import command as load_command
+from .options import with_settings
+from .reconcile import command as reconcile_command
 
 
 class Group(click.Group):
@@ -88,7 +90,7 @@ def query(settings, text, path, fmt, timeout):
       mha-kg query -f question.rq --format csv
       echo 'SELECT * WHERE { ?s ?p ?o } LIMIT 3' | mha-kg query
     """
-    from .kg import KnowledgeGraph
+    from ..curate.writes import open_graph
     from .terminal import table
 
     if path is not None:
@@ -97,7 +99,7 @@ def query(settings, text, path, fmt, timeout):
         if sys.stdin.isatty():
             raise KGError("give a query as an argument, with --file, or on stdin")
         text = sys.stdin.read()
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         result = kg.query(text, time_limit_ms=timeout)
     finally:
@@ -127,15 +129,15 @@ def query(settings, text, path, fmt, timeout):
 @with_settings
 def export(settings, fmt, inferred, framed, output):
     """Export the dataset in an RDF format."""
-    from .exports import export as do_export
-    from .exports import framed_jsonld
-    from .kg import KnowledgeGraph
+    from ..curate.writes import open_graph
+    from ..publish.exports import export as do_export
+    from ..publish.exports import framed_jsonld
 
     chosen = formats.by_name(fmt)
     formats.ensure_kind(chosen, "graph")
     if framed and chosen.name != "jsonld":
         raise KGError("--framed goes with --format jsonld")
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         body = framed_jsonld(kg, inferred) if framed else do_export(kg, chosen, inferred=inferred)
     finally:
@@ -151,10 +153,10 @@ def export(settings, fmt, inferred, framed, output):
 @with_settings
 def stats(settings, as_json):
     """Triples per graph, classes and properties used, entities by type."""
-    from .kg import KnowledgeGraph
+    from ..curate.writes import open_graph
     from .terminal import shorten
 
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         numbers = kg.stats()
     finally:
@@ -197,7 +199,7 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
         for s in settings_mod.SETTINGS:
             click.echo(f"{s.name:24} {s.default!r:28} {s.help}")
         return
-    from .server import get, run
+    from ..web.server import get, run
 
     if store_url:
         settings["store"] = store_url
@@ -219,7 +221,7 @@ def writeback(settings, dry_run):
     Unchanged subjects keep their text and comments; changed ones are
     rewritten in place with the file's prefixes; new ones go to curated.ttl.
     """
-    from .writeback import writeback as do_writeback
+    from ..curate.writeback import writeback as do_writeback
 
     result = do_writeback(settings, dry_run=dry_run)
     if result.overlay is None:

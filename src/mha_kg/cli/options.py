@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import settings as settings_mod
+from .. import settings as settings_mod
 
 _settings_options = [
     click.option("--setting", "pairs", multiple=True, type=(str, str), metavar="NAME VALUE",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from . import reconcile
-from .cli_options import with_settings
-from .errors import KGError
+from ..errors import KGError
+from ..find import reconcile
+from .options import with_settings
 
 OUTPUT_COLUMNS = ("id", "name", "score", "match")
 
@@ -45,13 +45,13 @@ def command(settings, input_csv, column, type_, extend_, output):
       mha-kg reconcile people.csv --column Name --type foaf:Person --extend worksFor,personPosts
       mha-kg reconcile trusts.csv --column name --extend ror,wikidata,parent -o matched.csv
     """
-    from .extension import lookup
-    from .kg import KnowledgeGraph
+    from ..curate.writes import open_graph
+    from ..find.extension import lookup
 
     header, rows = _read(input_csv, column)
     properties = [lookup(p.strip()) for p in extend_.split(",") if p.strip()]
     names = _fresh_names(header, [*OUTPUT_COLUMNS, *(p.id for p in properties)])
-    kg = KnowledgeGraph.open(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None)
     try:
         found = _reconcile_rows(kg, rows, column, type_)
         extra = _extend(kg, found, properties)

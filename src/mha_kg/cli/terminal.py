@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .sparql import QueryResult
+from ..query.sparql import QueryResult
 
 
 def shorten(iri: str, prefixes: dict[str, str]) -> str:

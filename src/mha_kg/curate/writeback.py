@@ -20,9 +20,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from . import dataset
-from .errors import KGError
-from .namespaces import graph_iri
+from ..build import dataset
+from ..errors import KGError
+from ..namespaces import graph_iri
 from .writes import overlay_path
 
 _DIRECTIVE = re.compile(r"^\s*(@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)

@@ -20,15 +20,17 @@ from __future__ import annotations
 import hmac
 import json
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import dataset, infer, sparql, store, terms, validate
-from .engine import EmbeddedEngine
-from .errors import KGError, bad_request
-from .kg import KnowledgeGraph
+from ..build import dataset, infer, store, terms, validate
+from ..errors import KGError, bad_request
+from ..kg import KnowledgeGraph
+from ..query import sparql
+from ..query.engine import EmbeddedEngine
 
 _LOCK = threading.Lock()  # one change at a time: each one sees the result of the last
 
@@ -257,6 +259,13 @@ def overlay_inputs(inputs: dataset.Inputs, overlay: Path) -> dataset.Inputs:
 
 
 def with_overlay(inputs: dataset.Inputs, settings: dict) -> dataset.Inputs:
-    """What `KnowledgeGraph.open` builds from: the curated overlay of these inputs, if any."""
+    """What the graph is built from: the curated overlay of these inputs, if any."""
     path = overlay_path(settings, inputs)
     return overlay_inputs(inputs, path) if path.is_file() else inputs
+
+
+def open_graph(settings: dict, files: Sequence[str] = (),
+               log: Callable[[str], None] | None = None) -> KnowledgeGraph:
+    """The knowledge graph as served: the input files with the curated writes laid over them."""
+    extra = {"log": log} if log else {}
+    return KnowledgeGraph.open(settings, files, prepare=with_overlay, **extra)

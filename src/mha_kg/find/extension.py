@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .errors import bad_request
-from .kg import KnowledgeGraph, require_iri
+from ..errors import bad_request
+from ..kg import KnowledgeGraph, require_iri
 from .search import ALIAS_TYPES, FOAF, ORG, RDFS, SCHEMA, SKOS, TYPE_NAMES
 
 ORGS = f"{ORG}Organization"

@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import KGError, bad_request, too_large
+from ..kg import KnowledgeGraph
 from . import extension, search
-from .errors import KGError, bad_request, too_large
-from .kg import KnowledgeGraph
 
 VERSION = "0.2"
 DEFAULT_LIMIT = 5

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from .kg import KnowledgeGraph
+from ..kg import KnowledgeGraph
 
 ORG = "http://www.w3.org/ns/org#"
 SCHEMA = "https://schema.org/"

@@ -25,15 +25,7 @@ from rdflib.namespace import DCTERMS, ORG, PROV, RDF, RDFS, XSD
 
 from ..errors import KGError
 from ..namespaces import SCHEMA
-from .common import (
-    TIME,
-    find_entity,
-    iri,
-    names_index,
-    new_graph,
-    read_csv,
-    slug,
-)
+from .common import TIME, find_entity, iri, names_index, new_graph, read_csv, slug
 
 MHA = "https://w3id.org/mha-kg/def/"
 MONTHS = {m: i for i, m in enumerate(

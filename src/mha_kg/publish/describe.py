@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .kg import KnowledgeGraph
+from ..kg import KnowledgeGraph
 
 #: Properties whose value names a resource, best first.
 LABEL_PROPERTIES = (

@@ -8,9 +8,9 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
-from . import formats
-from .kg import KnowledgeGraph
-from .namespaces import SD
+from ..kg import KnowledgeGraph
+from ..namespaces import SD
+from ..query import formats
 
 _FORMAT_IRIS = {
     "json": "http://www.w3.org/ns/formats/SPARQL_Results_JSON",

@@ -12,9 +12,9 @@ import json
 
 from rdflib import Dataset
 
-from . import formats
-from .kg import KnowledgeGraph
-from .store import ASSERTED_GRAPHS
+from ..build.store import ASSERTED_GRAPHS
+from ..kg import KnowledgeGraph
+from ..query import formats
 
 #: Short names in the published JSON-LD context, besides the prefixes.
 CONTEXT_TERMS = {

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
-from .kg import KnowledgeGraph
+from ..kg import KnowledgeGraph
 
 PREFIXES = """PREFIX org: <http://www.w3.org/ns/org#> PREFIX schema: <https://schema.org/>
 PREFIX foaf: <http://xmlns.com/foaf/0.1/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
-from . import formats
-from .kg import KnowledgeGraph
+from ..kg import KnowledgeGraph
+from ..query import formats
 
 DUMP_NAME = "mha-kg"
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .errors import KGError, not_found
+from ..errors import KGError, not_found
 from .sparql import group_start
 
-FOLDER = Path(__file__).resolve().parent / "queries"
+FOLDER = Path(__file__).resolve().parent / "examples"
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _IRI = re.compile(r"^[a-z][a-z0-9+.-]*://[^<>\"{}|\\^`\s]+$", re.IGNORECASE)
 

@@ -18,10 +18,10 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from ..errors import KGError, bad_request, timed_out
+from ..namespaces import all_prefixes
 from . import sparql, workers
-from .errors import KGError, bad_request, timed_out
 from .inline import CheapQueries
-from .namespaces import all_prefixes
 from .sparql import QueryResult
 
 

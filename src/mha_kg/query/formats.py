@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from .errors import KGError, not_acceptable
+from ..errors import KGError, not_acceptable
 from .sparql import QueryResult
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .errors import KGError
+from ..errors import KGError
 
 NTRIPLES = "application/n-triples"
 NEWLINE = b"\n"  # one N-Triples statement per line

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import KGError, bad_request, too_large
+from ..errors import KGError, bad_request, too_large
 
 _TOKENS = re.compile(
     r"""

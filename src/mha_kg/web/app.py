@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import cached_property
 
 from .. import settings as settings_mod
+from ..curate.writes import open_graph
 from ..errors import KGError
 from ..kg import KnowledgeGraph
 from . import pages, responses
@@ -30,7 +31,7 @@ def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
     app.request_class = Request
     app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
     app.config["SETTINGS"] = resolved
-    app.extensions["kg"] = kg or KnowledgeGraph.open(resolved, files)
+    app.extensions["kg"] = kg or open_graph(resolved, files)
     pages.install(app)
     _register_blueprints(app)
     _register_error_handlers(app)

@@ -13,8 +13,9 @@ import io
 
 from flask import Blueprint, redirect, request
 
-from .. import describe, formats
 from ..errors import bad_request, not_acceptable, not_found
+from ..publish import describe
+from ..query import formats
 from . import pages, responses
 
 blueprint = Blueprint("entity", __name__)

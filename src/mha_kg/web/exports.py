@@ -11,9 +11,10 @@ import threading
 
 from flask import Blueprint, current_app, redirect, request
 
-from .. import formats, void
 from ..errors import not_found
-from ..exports import export, framed_jsonld, jsonld_context
+from ..publish import void
+from ..publish.exports import export, framed_jsonld, jsonld_context
+from ..query import formats
 from . import pages, responses
 
 blueprint = Blueprint("exports", __name__)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 from markupsafe import Markup
 
-from .. import catalogue, network
+from ..publish import network
+from ..query import catalogue
 from . import pages, responses
 
 blueprint = Blueprint("home", __name__)

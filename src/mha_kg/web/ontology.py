@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from .. import formats, ontodoc
 from ..errors import not_acceptable, not_found
-from ..void import about
+from ..publish import ontodoc
+from ..publish.void import about
+from ..query import formats
 from . import pages, responses
 
 blueprint = Blueprint("ontology", __name__)

@@ -12,9 +12,9 @@ import time
 from flask import Flask, Response, current_app, g, render_template, url_for
 from jinja2 import TemplateNotFound
 
-from .. import formats
-from ..describe import curie
-from ..void import about
+from ..publish.describe import curie
+from ..publish.void import about
+from ..query import formats
 from . import responses
 
 #: The RDF formats a page offers in its "This data as ..." line (triples only).
@@ -97,7 +97,7 @@ def _first_existing(names: list[str]) -> str:
 
 def rdf(triples, fmt: formats.Format) -> Response:
     """Triples in an RDF format, JSON-LD compacted with the published context."""
-    from ..exports import jsonld_context
+    from ..publish.exports import jsonld_context
 
     kg = responses.kg()
     context = jsonld_context(kg)["@context"] if fmt.name == "jsonld" else None

@@ -11,8 +11,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, request
 
-from .. import catalogue, describe, formats
 from ..errors import not_acceptable
+from ..publish import describe
+from ..query import catalogue, formats
 from . import pages, responses
 
 blueprint = Blueprint("query", __name__)

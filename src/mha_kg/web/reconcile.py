@@ -12,8 +12,8 @@ import re
 
 from flask import Blueprint, Response, render_template, request
 
-from .. import reconcile
 from ..errors import bad_request
+from ..find import reconcile
 from . import responses
 
 blueprint = Blueprint("reconcile", __name__)

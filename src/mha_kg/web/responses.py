@@ -7,9 +7,9 @@ import json
 
 from flask import Response, current_app, render_template, request
 
-from .. import formats
 from ..errors import KGError
 from ..kg import KnowledgeGraph
+from ..query import formats
 
 #: Page families registered when their module exists (each a blueprint).
 PAGE_FAMILIES = ("home", "entity", "ontology", "query", "exports", "meta", "map", "search", "reconcile",

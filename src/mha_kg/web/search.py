@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .. import reconcile, search
 from ..errors import bad_request
+from ..find import reconcile, search
 from . import pages, responses
 
 blueprint = Blueprint("search", __name__)

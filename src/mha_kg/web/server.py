@@ -6,17 +6,17 @@ import socket
 import sys
 from collections.abc import Sequence
 
-from .kg import KnowledgeGraph
+from ..curate.writes import open_graph
 
 
 def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     import waitress
 
-    from .netguard import endpoints, install
-    from .web.app import create_app
+    from ..netguard import endpoints, install
+    from .app import create_app
 
     install(endpoints(settings))  # from here on, no connection but to the allowlisted endpoints
-    kg = KnowledgeGraph.open(settings, files)
+    kg = open_graph(settings, files)
     kg.engine.warm()
     app = create_app(settings, kg=kg)
     sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
@@ -44,9 +44,9 @@ def _family(host: str) -> socket.AddressFamily:
 
 def get(settings: dict, files: Sequence[str], path: str) -> tuple[int, bytes]:
     """One request through the application, without a server (`serve --get`)."""
-    from .web.app import create_app
+    from .app import create_app
 
-    kg = KnowledgeGraph.open(settings, files, log=lambda _: None)
+    kg = open_graph(settings, files, log=lambda _: None)
     try:
         app = create_app(settings, kg=kg)
         response = app.test_client().get(path)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, request, url_for
 
-from .. import formats, sparql
-from ..description import service_description
 from ..errors import KGError, bad_request, read_only
+from ..publish.description import service_description
+from ..query import formats, sparql
 from . import responses
 
 blueprint = Blueprint("sparql", __name__)
@@ -77,7 +77,7 @@ def _update():
         raise KGError("an update must be POSTed, never sent with GET", 405)
     if not responses.settings()["write_token"]:
         raise read_only()
-    from .. import writes
+    from ..curate import writes
 
     writes.authorise(responses.settings(), request.headers.get("Authorization"))
     change = writes.update(responses.kg(), _update_text() or "")

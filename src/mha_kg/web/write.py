@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from .. import formats, writes
+from ..curate import writes
 from ..errors import bad_request
+from ..query import formats
 from . import responses
 
 blueprint = Blueprint("write", __name__)

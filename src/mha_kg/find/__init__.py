@@ -1,0 +1,4 @@
+"""Find: the name index, search, reconciliation and data extension.
+
+Reads through `kg.KnowledgeGraph`; may import `build` and `query`, never `publish`, `curate` or the web.
+"""
