@@ -205,15 +205,16 @@ def test_add_columns_operation_fills_every_matched_row_ten_ids_a_call(service, r
 
 
 def test_one_odd_id_does_not_empty_the_other_rows(service):
-    ids = ["organisation/university-of-warwick", "organisation/no such thing", "organisation/nope",
-           "", "organisation/wmg", 'x"y', "organisation/keele-university"]
+    odd = ["organisation/no such thing", "organisation/nope", "", 'x"y', "organisation/w\nmg", "a\tb",
+           "\u0000"]
+    ids = ["organisation/university-of-warwick", *odd[:4], "organisation/wmg", *odd[4:],
+           "organisation/keele-university"]
     columns, rows = orf.extend_call(service, ids, [{"id": "name"}, {"id": "ror"}])
     assert [c["id"] for c in columns] == ["name", "ror"]
     assert rows["organisation/university-of-warwick"][0][0] == "University of Warwick"
     assert rows["organisation/keele-university"][0][0] == "Keele University"
     assert rows["organisation/wmg"][0][0] == "Warwick Manufacturing Group"
-    for odd in ("organisation/no such thing", "organisation/nope", "", 'x"y'):
-        assert rows[odd] == []
+    assert all(rows[i] == [] for i in odd)
 
 
 def test_a_page_of_a_thousand_ids_is_one_call(service, live_server, reconciled):

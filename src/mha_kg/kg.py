@@ -124,6 +124,16 @@ class KnowledgeGraph:
 
 
 def require_iri(value: str) -> str:
-    if not value or any(c in value for c in '<>" {}|\\^`') or ":" not in value:
+    """The value, when it can stand between <> in SPARQL: no spaces, control characters or delimiters.
+
+    >>> require_iri("https://w3id.org/mha-kg/id/organisation/wmg")
+    'https://w3id.org/mha-kg/id/organisation/wmg'
+    >>> require_iri("https://example.org/a\\nb")
+    Traceback (most recent call last):
+    ...
+    mha_kg.errors.KGError: not an IRI: 'https://example.org/a\\nb'
+    """
+    if not value or ":" not in value or any(c in '<>" {}|\\^`' or ord(c) < 0x20 or c == "\x7f"
+                                            for c in value):
         raise KGError(f"not an IRI: {value!r}")
     return value
