@@ -39,3 +39,12 @@ def test_any_property_value_scores_or_is_a_clear_error(kg, text, pid, given_valu
     except KGError:
         return
     assert all(0 <= c["score"] <= 100 for c in found)
+
+
+def test_a_subject_outside_the_name_index_still_extends(kg):
+    """A place is no reconciliation candidate, but an id naming it (OpenRefine's "Use values as
+    identifiers") still gets its values."""
+    assert f"{kg.base}/id/place/birmingham" not in reconcile.search.index_for(kg).by_iri
+    answer = reconcile.extend(kg, ["place/birmingham", "place/nowhere"], [{"id": "name"}])
+    assert answer["rows"] == {"place/birmingham": {"name": [{"str": "Birmingham"}]},
+                              "place/nowhere": {"name": []}}
