@@ -37,6 +37,7 @@ test: $(VENV)/.installed-test browser
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
 	$(BIN)/python -m benchmarks.search_bench --scale 1 100
+	$(BIN)/python -m benchmarks.openrefine_bench
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 
 lint: $(VENV)/.installed-test

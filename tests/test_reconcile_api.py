@@ -1,8 +1,10 @@
 """The Reconciliation Service API 0.2 at /reconcile, through a real server on loopback.
 
 Every response is checked against the JSON schemas written from the 0.2
-specification (tests/fixtures/reconcile/schemas/), and the flow follows what
-OpenRefine does: manifest, a batch of queries, preview, suggest, extend.
+specification (tests/fixtures/reconcile/schemas/): manifest, a batch of
+queries, preview, suggest, extend. Schemas alone passed while OpenRefine's
+flow failed, so OpenRefine's exact calls, and what it reads from each answer,
+are tested in test_openrefine_flow.py.
 """
 
 from __future__ import annotations

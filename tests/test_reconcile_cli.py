@@ -45,3 +45,26 @@ def test_a_missing_column_is_one_line_and_exit_1(runner, settings, tmp_path):
     result = _run(runner, settings, str(source), "--column", "Name")
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0 and "no column 'Name'" in result.stderr
+
+
+def test_other_columns_are_sent_as_query_properties(runner, settings, kg, tmp_path):
+    source = tmp_path / "units.csv"
+    source.write_text("Unit,Parent,Town\nWarwick,Health Data Research UK Midlands,\n"
+                      "Keele,,Newcastle-under-Lyme\n", encoding="utf-8")
+    plain = _run(runner, settings, str(source), "--column", "Unit", "--type", "org:Organization")
+    helped = _run(runner, settings, str(source), "--column", "Unit", "--type", "org:Organization",
+                  "--property", "Parent=parent", "--property", "Town=city")
+    assert plain.exit_code == 0 and helped.exit_code == 0, helped.output
+    before = list(csv.DictReader(io.StringIO(plain.stdout)))
+    after = list(csv.DictReader(io.StringIO(helped.stdout)))
+    assert after[0]["id"] == before[0]["id"] == f"{kg.base}/id/organisation/university-of-warwick"
+    assert float(after[0]["score"]) == float(before[0]["score"]) + 10
+    assert float(after[1]["score"]) == float(before[1]["score"]) + 5
+
+
+def test_a_wrong_query_property_is_one_line_and_exit_1(runner, settings, tmp_path):
+    source = tmp_path / "units.csv"
+    source.write_text("Unit,Town\nKeele,Keele\n", encoding="utf-8")
+    for given, words in (("Town", "COLUMN=PID"), ("Nope=city", "no column"), ("Town=colour", "not a query")):
+        result = _run(runner, settings, str(source), "--column", "Unit", "--property", given)
+        assert result.exit_code == 1 and words in result.stderr and result.stderr.count("\n") == 1

@@ -69,8 +69,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Most rows (or triples) one query returns; more are cut and flagged."),
     Setting("max_request_bytes", 1_000_000, "Largest request body accepted (413 above it)."),
     Setting("max_query_bytes", 100_000, "Longest SPARQL query text accepted."),
-    Setting("reconcile_batch_size", 50,
-            "Most queries in one reconciliation batch, or ids in one data extension (413 above it)."),
+    Setting("reconcile_batch_size", 50, "Most queries in one reconciliation batch (413 above it)."),
+    Setting("reconcile_extend_max_ids", 1000,
+            "Most entity ids in one data extension call (413 above it); OpenRefine's preview sends "
+            "every id on its page, up to 1000."),
     Setting("max_query_depth", 128, "Deepest nesting of {}, () and [] accepted in a query."),
     Setting("query_workers", 2, "Query worker processes kept warm."),
     Setting("query_workers_max", 2, "Most query worker processes at once (slow queries get their own)."),

@@ -42,7 +42,9 @@ _SAME = f"<{SCHEMA}sameAs>|<{SKOS}exactMatch>"
 _LABEL = f"<{RDFS}label>"
 
 PROPERTIES: tuple[Property, ...] = (
-    Property("name", "Name", "The entity's name (rdfs:label)", (ANY,), f"?s {_LABEL} ?v"),
+    Property("name", "Name", "The entity's name (rdfs:label, else schema:name): the name its candidates show",
+             (ANY,), f"{{ ?s {_LABEL} ?v }} UNION "
+             f"{{ ?s <{SCHEMA}name> ?v FILTER NOT EXISTS {{ ?s {_LABEL} ?l }} }}"),
     Property("type", "Type", "What kind of entity it is", (ANY,),
              "?s a ?v VALUES ?v { " + " ".join(f"<{t}>" for t in TYPE_NAMES if t not in ALIAS_TYPES) + " }"),
     Property("description", "Description", "schema:description, as the source words it", (ANY,),
@@ -53,6 +55,11 @@ PROPERTIES: tuple[Property, ...] = (
     Property("wikidata", "Wikidata id", "The Wikidata item id (Q...)", (ORGS, PEOPLE),
              f'?s {_SAME} ?v FILTER(STRSTARTS(STR(?v), "http://www.wikidata.org/entity/")) '
              'BIND(STRAFTER(STR(?v), "/entity/") AS ?text)'),
+    Property("sameAs", "Same as (any external id)",
+             "Every external id it is linked to: ROR, Wikidata, GRID, ISNI, FundRef, ODS (schema:sameAs, "
+             "skos:exactMatch)", (ORGS, PEOPLE), f"?s {_SAME} ?v"),
+    Property("city", "City", "Where it is, from its ROR record (schema:location's schema:name)", (ORGS,),
+             f"?s <{SCHEMA}location> ?place . ?place <{SCHEMA}name> ?v"),
     Property("parent", "Parent organisation", "What it is part of (org:subOrganizationOf)", (ORGS,),
              f"?s <{ORG}subOrganizationOf> ?v", ORGS),
     Property("memberOf", "Member of", "Partnerships it is a member of (org:memberOf)", (ORGS,),
@@ -107,13 +114,23 @@ def proposals(type_iri: str | None) -> list[Property]:
     return [p for p in PROPERTIES if ANY in p.applies_to or family in p.applies_to]
 
 
+#: Types whose entities are organisations, besides the org: ones (org:Role is not one).
+ORG_TYPES = {f"{SCHEMA}Organization", f"{SCHEMA}CollegeOrUniversity", f"{SCHEMA}MedicalOrganization"}
+
+
 def _family(type_iri: str) -> str:
-    """Which of organisations, people or projects a (more specific) type belongs to."""
+    """Which of organisations, people or projects a (more specific) type belongs to.
+
+    >>> [_family(t).rsplit("/", 1)[1] for t in (f"{ORG}OrganizationalUnit", f"{SCHEMA}Person", f"{ORG}Role")]
+    ['org#Organization', 'Person', 'org#Role']
+    """
     if type_iri in (PEOPLE, f"{SCHEMA}Person"):
         return PEOPLE
     if type_iri == PROJECTS:
         return PROJECTS
-    return ORGS if type_iri in TYPE_NAMES or type_iri.startswith(ORG) else type_iri
+    if type_iri in ORG_TYPES or (type_iri.startswith(ORG) and type_iri != f"{ORG}Role"):
+        return ORGS
+    return type_iri
 
 
 def values(kg: KnowledgeGraph, iris: Sequence[str], prop: Property, names: dict[str, str],

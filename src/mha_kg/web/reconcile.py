@@ -1,8 +1,12 @@
 """The Reconciliation Service API 0.2 at /reconcile: manifest, queries, suggest, preview, extend.
 
-Thin views over mha_kg.reconcile. Every answer carries CORS headers (the
+Thin views over mha_kg.find.reconcile. Every answer carries CORS headers (the
 `cors` setting, on by default) and may be wrapped in a JSONP callback for
 older clients; errors are 4xx with a one-line JSON reason.
+
+The service URL answers queries *and* data extension (`extend=`), with or
+without a trailing slash: OpenRefine POSTs both to the URL the user pasted,
+and a redirect would turn its POST into a GET.
 """
 
 from __future__ import annotations
@@ -42,12 +46,17 @@ def _batch_size() -> int:
     return responses.settings()["reconcile_batch_size"]
 
 
+def _extend_max_ids() -> int:
+    return responses.settings()["reconcile_extend_max_ids"]
+
+
 def _limit(default: int = 10) -> int:
     value = request.values.get("limit")
     return default if value in (None, "") else reconcile.parse_limit(value)
 
 
 @blueprint.route("/reconcile", methods=["GET", "POST", "OPTIONS"])
+@blueprint.route("/reconcile/", methods=["GET", "POST", "OPTIONS"])
 def service():
     if request.method == "OPTIONS":
         return _preflight()
@@ -55,6 +64,8 @@ def service():
     if "queries" in request.values:
         queries = reconcile.parse_batch(request.values["queries"], _batch_size())
         return _answer(reconcile.reconcile_batch(kg, queries))
+    if "extend" in request.values:
+        return _extension()
     if "query" in request.values:
         raw = request.values["query"]
         try:
@@ -63,7 +74,7 @@ def service():
             raise bad_request(f"query is not valid JSON: {exc}") from None
         return _answer({"result": reconcile.reconcile(kg, reconcile.parse_query(value))})
     if request.method == "POST":
-        raise bad_request("send the queries form field: a JSON object of named queries")
+        raise bad_request("send the queries form field (a JSON object of named queries) or extend")
     root = request.url_root.rstrip("/")
     return _answer(reconcile.manifest(kg, _service_url(), root, _batch_size()))
 
@@ -99,10 +110,15 @@ def preview():
 def extend():
     if request.method == "OPTIONS":
         return _preflight()
+    return _extension()
+
+
+def _extension() -> Response:
+    """The data extension asked for by the `extend` parameter (form field or query string)."""
     raw = request.values.get("extend")
     if raw is None:
         raise bad_request("send the extend parameter: {\"ids\": [...], \"properties\": [{\"id\": ...}]}")
-    ids, properties = reconcile.parse_extend(raw, _batch_size())
+    ids, properties = reconcile.parse_extend(raw, _extend_max_ids())
     return _answer(reconcile.extend(responses.kg(), ids, properties))
 
 

@@ -77,6 +77,10 @@ def standard_headers(response: Response) -> Response:
     conf = settings()
     present = {name.lower() for name, _ in response.headers}
     wanted = list(SECURITY_HEADERS)
+    if "frame-ancestors" in response.headers.get("Content-Security-Policy", ""):
+        # The view chose who may frame it (the reconciliation preview: anyone); X-Frame-Options: DENY
+        # would say the opposite.
+        wanted = [(name, value) for name, value in wanted if name != "X-Frame-Options"]
     if conf["cors"]:
         wanted += CORS_HEADERS
     if request.method in ("GET", "HEAD") and response.status_code < 400:
