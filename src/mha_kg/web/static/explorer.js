@@ -11,7 +11,7 @@
   function style(colours) {
     var rules = [
       { selector: "node", style: {
-        "label": "data(label)", "text-wrap": "wrap", "text-valign": "bottom", "text-halign": "center",
+        "label": "data(label)", "text-wrap": "wrap", "text-max-width": 170, "text-valign": "bottom", "text-halign": "center",
         "text-margin-y": 4, "font-size": 12, "font-family": "system-ui, sans-serif", "color": "#1b1b1b",
         "width": 18, "height": 18, "background-color": "#555", "border-width": 1, "border-color": "#fff",
         "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 1 } },
@@ -44,8 +44,10 @@
     var cy = window.cytoscape({
       container: box, elements: { nodes: data.nodes, edges: data.edges }, style: style(colours),
       layout: preset ? { name: "preset", fit: true, padding: 20 }
-                     : { name: "cose", nodeDimensionsIncludeLabels: true, randomize: false, animate: false },
-      wheelSensitivity: 0.3, minZoom: 0.2, maxZoom: 4,
+                     : { name: "cose", nodeDimensionsIncludeLabels: true, randomize: true, animate: false,
+                         nodeRepulsion: function () { return 400000; }, idealEdgeLength: function () { return 90; },
+                         padding: 20 },
+      minZoom: 0.2, maxZoom: 4,
     });
     keyboard(box, cy);
     if (options.onChoose) {
