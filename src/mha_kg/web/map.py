@@ -16,9 +16,9 @@ from . import pages, responses
 
 blueprint = Blueprint("map", __name__)
 
-#: The vendored outline (world-atlas 2.0.2, Natural Earth 1:50m), rebuilt by `make outline`.
+#: The vendored outline (world-atlas 2.0.2, Natural Earth 1:50m), rebuilt by `make outline`, and libraries.
 OUTLINE = "world-atlas-2.0.2-countries-50m-gb.geojson"
-LEAFLET = "1.9.4"
+LEAFLET, MARKERCLUSTER = "1.9.4", "1.5.3"
 
 
 def map_markers() -> list[geomap.Marker]:
@@ -37,7 +37,8 @@ def marker_json(marker: geomap.Marker) -> dict:
 
 @blueprint.app_context_processor
 def _map_context() -> dict:
-    return {"map_markers": map_markers, "map_outline": OUTLINE, "leaflet": LEAFLET}
+    return {"map_markers": map_markers, "map_outline": OUTLINE, "leaflet": LEAFLET,
+            "markercluster": MARKERCLUSTER}
 
 
 @blueprint.get("/map")

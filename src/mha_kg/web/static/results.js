@@ -117,7 +117,8 @@
     box.setAttribute("aria-label", "The results on a map: " + list.length + " places");
     this.yasr.resultsEl.appendChild(box);
     hint(this.yasr.resultsEl, list.length + " places; markers open their rows. The Table tab has the same rows.");
-    window.mhaMap.draw(box, list, document.getElementById("yasgui").getAttribute("data-outline"));
+    window.mhaMap.draw(box, list, document.getElementById("yasgui").getAttribute("data-outline"))
+      .then(function (map) { window.mhaResultMap = map; });
   };
 
   // ---- network: the triples of a CONSTRUCT or DESCRIBE, resources as nodes ----
