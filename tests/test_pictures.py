@@ -89,6 +89,22 @@ def test_the_home_page_has_the_explorer_its_fallback_and_its_table(client, drawi
     assert any("cytoscape-" in s for s in scripts) and any("leaflet-" in s for s in scripts)
 
 
+def test_a_graph_without_organisations_gives_an_empty_network_and_no_explorer(tmp_path):
+    from mha_kg.web.app import create_app
+
+    from .conftest import make_settings
+
+    tiny = tmp_path / "tiny.ttl"
+    tiny.write_text('<http://example.org/a> <http://example.org/knows> "b" .\n', encoding="utf-8")
+    app = create_app(make_settings(tmp_path / "state"), files=[str(tiny)])
+    client = app.test_client()
+    assert client.get("/network.json").get_json()["nodes"] == []
+    assert ET.fromstring(client.get("/picture.svg").data).findall(f".//{SVG}a") == []
+    home = BeautifulSoup(client.get("/", headers={"Accept": "text/html"}).data, "html.parser")
+    assert home.select_one(".explorer") is None and home.select_one("h1") is not None
+    assert client.get("/map.json").get_json()["markers"] == []
+
+
 def test_topojson_arcs_are_decoded_reversed_and_joined():
     topology = {"type": "Topology", "transform": {"scale": [0.5, 0.25], "translate": [-2.0, 50.0]},
                 "arcs": [[[0, 0], [4, 0], [0, 4]], [[4, 4], [-4, 0], [0, -4]]],
