@@ -11,9 +11,9 @@
   function style(colours) {
     var rules = [
       { selector: "node", style: {
-        "label": "data(label)", "text-wrap": "wrap", "text-max-width": 170, "text-valign": "bottom", "text-halign": "center",
-        "text-margin-y": 4, "font-size": 12, "font-family": "system-ui, sans-serif", "color": "#1b1b1b",
-        "width": 18, "height": 18, "background-color": "#555", "border-width": 1, "border-color": "#fff",
+        "label": "data(label)", "text-wrap": "wrap", "text-max-width": 230, "text-valign": "bottom", "text-halign": "center",
+        "text-margin-y": 4, "font-size": 16, "font-family": "system-ui, sans-serif", "color": "#1b1b1b",
+        "width": 20, "height": 20, "background-color": "#555", "border-width": 1, "border-color": "#fff",
         "text-background-color": "#fff", "text-background-opacity": 0.85, "text-background-padding": 1 } },
       { selector: "edge", style: { "width": 1.2, "line-color": "#9e9e9e", "curve-style": "straight" } },
       { selector: "node:selected, node.chosen", style: { "border-width": 4, "border-color": "#1b1b1b" } },
