@@ -29,6 +29,13 @@ def explorer(driver, live_server):
     return driver
 
 
+def outside_requests(driver, live_server: str) -> list[str]:
+    """Every resource the page loaded from anywhere but this server (vendored means none)."""
+    loaded = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    assert loaded, "the page loaded no resources at all"
+    return [url for url in loaded if not url.startswith(live_server + "/") and not url.startswith("data:")]
+
+
 def panel_heading(driver) -> str:
     return driver.execute_script(
         "var h = document.querySelector('.explorer-neighbours h3'); return h ? h.textContent : ''")
@@ -49,6 +56,7 @@ def test_no_two_labels_overlap_in_the_explorers_first_view(driver, live_server):
     clashes = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
                if min(a[3], b[3]) > max(a[1], b[1]) and min(a[4], b[4]) > max(a[2], b[2])]
     assert clashes == []
+    assert outside_requests(driver, live_server) == []
     assert script_errors(driver) == []
 
 
@@ -127,6 +135,7 @@ def test_the_map_draws_the_coastline_and_a_marker_per_city_that_opens_by_keyboar
         "var m = document.querySelector('.org-map'); return m && m.dataset.ready === 'true'"))
     assert len(driver.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path")) >= 3
     assert driver.execute_script("return window.mhaLeafletMap.mhaMarkers.getLayers().length") == len(places)
+    assert outside_requests(driver, live_server) == []  # no tiles: the coastline is a file of this site
     icons = driver.find_elements(By.CSS_SELECTOR, ".leaflet-marker-icon")
     shown = sum(int(i.find_element(By.CSS_SELECTOR, "[aria-hidden=true]").get_attribute("textContent"))
                 for i in icons)
