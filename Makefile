@@ -41,7 +41,7 @@ bench: $(VENV)/.installed-test
 
 # Cytoscape.js against sigma.js + graphology (docs/pictures.md); npm packs both into a temp folder.
 bench-pictures: $(VENV)/.installed-test browser
-	$(BIN)/python -m benchmarks.network_libraries --runs 15
+	$(BIN)/python -m benchmarks.network_libraries --runs 15 --site
 
 # The PNGs of the explorer, the map and the query editor's result views in docs/img/.
 screenshots: $(VENV)/.installed-test browser

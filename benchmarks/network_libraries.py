@@ -7,6 +7,10 @@ data, so only parsing, evaluating and drawing are timed: from navigation start t
 frame after the library's own "rendered" event. Pages load afresh each time; medians are given.
 
     python -m benchmarks.network_libraries --runs 15
+
+With --site (as `make bench-pictures` runs it) it also starts `mha-kg serve` and times the
+explorer on the real home page: everything included (the page, its scripts, /network.json,
+the drawing).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from pathlib import Path
 from mha_kg import settings as settings_mod
 from mha_kg.kg import KnowledgeGraph
 from mha_kg.publish import network
+
+from . import servers
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = {"cytoscape": ("cytoscape@3.34.4", ["dist/cytoscape.min.js"]),
@@ -136,11 +142,25 @@ def first_render_ms(driver, url: str, runs: int) -> tuple[list[float], int]:
     return times, driver.execute_script("return window.labels")
 
 
+def home_page_ms(driver, base: str, runs: int) -> list[float]:
+    """Navigation start to the explorer's first drawing on the home page, each load afresh."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    times = []
+    for _ in range(runs):
+        driver.get("about:blank")
+        driver.get(base + "/")
+        times.append(float(WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+            "var e = document.querySelector('.explorer'); return e && e.getAttribute('data-drawn-ms')"))))
+    return times
+
+
 def main() -> None:
     from selenium.common.exceptions import TimeoutException
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--site", action="store_true", help="also time the explorer on mha-kg's home page")
     parser.add_argument("--no-software-gl", action="store_true",
                         help="run Chromium as the tests do (--disable-gpu, no SwiftShader WebGL)")
     args = parser.parse_args()
@@ -170,6 +190,14 @@ def main() -> None:
             print(f"| {label} | {raw / 1024:.0f} KiB | {packed / 1024:.0f} KiB | "
                   f"{statistics.median(times):.0f} ms | {min(times):.0f} ms | {max(times):.0f} ms | "
                   f"{labels} of {len(data['nodes'])} |")
+        if args.site:
+            site = servers.start_mha_kg(ROOT, folder / "state", folder, timeout=600)
+            try:
+                times = home_page_ms(driver, site.url.rsplit("/sparql", 1)[0], args.runs)
+            finally:
+                site.stop()
+            print(f"explorer on mha-kg's home page: first drawing {statistics.median(times):.0f} ms median "
+                  f"after navigation start ({min(times):.0f}-{max(times):.0f} ms, {args.runs} loads)")
     finally:
         driver.quit()
         server.shutdown()

@@ -120,6 +120,9 @@
       var drawn = draw(canvas, data, { onChoose: function (node) { choose(drawn.cy, node, panel, drawn.colours); } });
       var cy = drawn.cy;
       window.mhaExplorer = cy;
+      cy.one("render", function () {  // for make bench-pictures: milliseconds from navigation to first drawing
+        root.setAttribute("data-drawn-ms", String(Math.round(performance.now())));
+      });
       var names = root.querySelector("#explorer-names");
       cy.nodes().sort(function (a, b) { return a.data("name").localeCompare(b.data("name")); }).forEach(function (n) {
         var option = document.createElement("option");
