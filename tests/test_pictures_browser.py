@@ -242,3 +242,25 @@ def test_construct_results_are_drawn_as_a_network(driver, live_server):
     canvas.send_keys("-")
     assert driver.execute_script("return window.mhaResultNetwork.zoom()") < zoom
     assert script_errors(driver) == []
+
+
+def test_without_scripts_the_static_picture_and_the_tables_remain(driver, live_server):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        driver.get(live_server + "/")
+        svg = driver.find_element(By.CSS_SELECTOR, ".network svg")
+        assert svg.size["width"] > 300 and svg.size["height"] > 200
+        links = driver.find_elements(By.CSS_SELECTOR, ".network svg a.node")
+        assert len(links) > 40 and all(link.get_attribute("aria-label") for link in links)
+        assert not driver.find_element(By.CSS_SELECTOR, ".explorer").is_displayed()
+        assert len(driver.find_elements(By.CSS_SELECTOR, ".network-table tbody tr")) == len(links)
+        links[0].send_keys(Keys.ENTER)  # a node of the drawing is reached and followed by keyboard
+        wait_for(driver, lambda d: "/page/" in d.current_url)
+        driver.get(live_server + "/map")
+        assert not driver.find_element(By.CSS_SELECTOR, ".leaflet-holder").is_displayed()
+        assert len(driver.find_elements(By.CSS_SELECTOR, ".map-table tbody tr")) > 10
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
