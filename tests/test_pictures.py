@@ -105,14 +105,18 @@ def test_a_graph_without_organisations_gives_an_empty_network_and_no_explorer(tm
     assert client.get("/map.json").get_json()["markers"] == []
 
 
-def test_topojson_arcs_are_decoded_reversed_and_joined():
+def test_topojson_arcs_are_decoded_reversed_and_joined(tmp_path):
     topology = {"type": "Topology", "transform": {"scale": [0.5, 0.25], "translate": [-2.0, 50.0]},
                 "arcs": [[[0, 0], [4, 0], [0, 4]], [[4, 4], [-4, 0], [0, -4]]],
                 "objects": {"countries": {"type": "GeometryCollection", "geometries": [
                     {"type": "Polygon", "id": "826", "arcs": [[0, 1]]},
                     {"type": "Polygon", "id": "250", "arcs": [[~1, ~0]]},
                     {"type": "Polygon", "id": "999", "arcs": [[0, 1]]}]}}}
-    outline = geomap.outline_from_topojson(topology)
+    source, target = tmp_path / "countries.json", tmp_path / "outline.geojson"
+    source.write_text(json.dumps(topology), encoding="utf-8")
+    assert geomap.main([str(source), str(target)]) == 0  # what `make outline` runs
+    outline = json.loads(target.read_text(encoding="utf-8"))
+    assert outline == geomap.outline_from_topojson(topology)
     assert [f["properties"]["name"] for f in outline["features"]] == ["United Kingdom", "France"]
     square = [[-2.0, 50.0], [0.0, 50.0], [0.0, 51.0], [-2.0, 51.0], [-2.0, 50.0]]
     assert outline["features"][0]["geometry"]["coordinates"] == [[square]]
