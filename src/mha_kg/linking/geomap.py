@@ -78,6 +78,7 @@ def ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> list[list
 
 
 def in_box(polygon: list[list[list[float]]], box: tuple[float, float, float, float] = OUTLINE_BOX) -> bool:
+    """Does a polygon (outer ring first) have a point inside the box? Keeps France's north, drops the rest."""
     west, south, east, north = box
     return any(west <= lon <= east and south <= lat <= north for lon, lat in polygon[0])
 
