@@ -219,6 +219,35 @@ def test_rows_with_coordinates_are_drawn_on_the_map(driver, live_server):
     assert script_errors(driver) == []
 
 
+WKT_POINTS = """PREFIX schema: <https://schema.org/>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+SELECT ?organisation ?name ?coordinates WHERE {
+  ?organisation schema:name ?name ; schema:location/schema:geo ?geo .
+  ?geo schema:latitude ?lat ; schema:longitude ?lon .
+  BIND (STRDT(CONCAT("Point(", STR(?lon), " ", STR(?lat), ")"), geo:wktLiteral) AS ?coordinates)
+}"""
+
+
+def test_wkt_points_as_wikidata_gives_them_are_drawn_on_the_map(driver, live_server):
+    from selenium.webdriver.common.by import By
+
+    answer = requests.get(live_server + "/sparql", timeout=30,
+                          params={"format": "json", "query": WKT_POINTS}).json()["results"]["bindings"]
+    assert answer and answer[0]["coordinates"]["value"].startswith("Point(")
+    driver.get(live_server + "/query?" + requests.compat.urlencode({"query": WKT_POINTS}))
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe .CodeMirror"))
+    driver.execute_script("window.mhaResultMap = null")
+    driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    wait_for(driver, lambda d: d.execute_script("return !!window.mhaResultMap"))
+    places = driver.execute_script("""return window.mhaResultMap.mhaMarkers.getLayers().map(function (m) {
+        var p = m.getLatLng(); return [p.lat, p.lng]; });""")
+    points = (b["coordinates"]["value"].removeprefix("Point(").rstrip(")").split() for b in answer)
+    expected = {(float(lat), float(lon)) for lon, lat in points}  # WKT puts longitude first
+    assert {tuple(p) for p in places} == expected
+    assert all(49 < lat < 59 and -6 < lon < 2 for lat, lon in expected)
+    assert script_errors(driver) == []
+
+
 def test_construct_results_are_drawn_as_a_network(driver, live_server):
     from selenium.webdriver.common.by import By
 

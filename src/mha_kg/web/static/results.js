@@ -8,6 +8,7 @@
   if (!Yasr) { return; }
   var NUMERIC = /#(integer|decimal|double|float|long|int|short|nonNegativeInteger|positiveInteger)$/;
   var LAT = /^lat(itude)?$/i, LON = /^(lon|long|lng|longitude)$/i;
+  var WKT_POINT = /^\s*(<[^>]*>\s*)?point\s*\(\s*(-?[\d.]+(?:e-?\d+)?)\s+(-?[\d.]+(?:e-?\d+)?)\s*\)\s*$/i;
   var NAMES = ["http://www.w3.org/2000/01/rdf-schema#label", "https://schema.org/name",
                "http://schema.org/name", "http://xmlns.com/foaf/0.1/name",
                "http://www.w3.org/2004/02/skos/core#prefLabel"];
@@ -77,24 +78,33 @@
     this.yasr.resultsEl.appendChild(box);
   };
 
-  // ---- map: rows with latitude and longitude columns, grouped by place ----
+  // ---- map: rows with latitude and longitude columns, or a WKT point (as Wikidata gives), by place ----
   function mapShape(yasr) {
     var vars = yasr.results ? yasr.results.getVariables() : [];
     var lat = vars.filter(function (v) { return LAT.test(v); })[0], lon = vars.filter(function (v) { return LON.test(v); })[0];
     var rows = bindings(yasr);
-    if (!lat || !lon || !rows.length || !rows.every(function (r) { return isNumber(r[lat]) && isNumber(r[lon]); })) { return null; }
-    return { lat: lat, lon: lon, rows: rows, vars: vars };
+    if (!rows.length) { return null; }
+    if (lat && lon && rows.every(function (r) { return isNumber(r[lat]) && isNumber(r[lon]); })) {
+      return { rows: rows, vars: vars, coords: function (r) { return [Number(r[lat].value), Number(r[lon].value)]; },
+               skip: [lat, lon] };
+    }
+    var point = vars.filter(function (v) { return rows.every(function (r) { return r[v] && WKT_POINT.test(r[v].value); }); })[0];
+    if (!point) { return null; }
+    return { rows: rows, vars: vars, skip: [point], coords: function (r) {
+      var m = WKT_POINT.exec(r[point].value);  // WKT is "Point(longitude latitude)"
+      return [Number(m[3]), Number(m[2])];
+    } };
   }
 
   function markers(shape) {
     var iriVar = shape.vars.filter(function (v) { return shape.rows.some(function (r) { return r[v] && r[v].type === "uri"; }); })[0];
     var nameVar = shape.vars.filter(function (v) {
-      return v !== shape.lat && v !== shape.lon && /name|label|title/i.test(v);
+      return shape.skip.indexOf(v) < 0 && /name|label|title/i.test(v);
     })[0];
     var placeVar = shape.vars.filter(function (v) { return /place|city|town|location/i.test(v); })[0];
     var found = {}, list = [];
     shape.rows.forEach(function (r) {
-      var lat = Number(r[shape.lat].value), lon = Number(r[shape.lon].value), key = lat + "," + lon;
+      var at = shape.coords(r), lat = at[0], lon = at[1], key = lat + "," + lon;
       if (!found[key]) {
         found[key] = { place: placeVar && r[placeVar] ? r[placeVar].value : lat + ", " + lon, lat: lat, lon: lon, organisations: [] };
         list.push(found[key]);
