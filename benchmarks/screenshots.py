@@ -79,7 +79,12 @@ def result_view(driver, base: str, name: str, query: str | None = None, example:
     if example:
         Select(driver.find_element(By.ID, "examples")).select_by_value(example)
         driver.find_element(By.ID, "run-example").click()
-    else:
+    else:  # once the editor holds the query of ?query=
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script(
+            "var e = document.querySelector('.yasqe .CodeMirror');"
+            "return e && e.CodeMirror.getValue() === arguments[0]", query))
         driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
     wait(driver, "var r = document.querySelector('.yasr_results');"
                  "return r && r.querySelector('svg, canvas, .leaflet-marker-icon')")

@@ -95,6 +95,8 @@ def test_the_explorer_works_by_keyboard(driver, live_server):
     target = first.text
     first.send_keys(Keys.ENTER)
     wait_for(driver, lambda d: panel_heading(d).startswith(target))
+    focused = driver.switch_to.active_element  # the keyboard stays in the list, on the new node's name
+    assert focused.tag_name == "a" and focused.text == target
     page = driver.find_element(By.CSS_SELECTOR, ".explorer-neighbours h3 a").get_attribute("href")
     assert "/id/" in page
     search.clear()
@@ -155,6 +157,8 @@ def test_the_map_draws_the_coastline_and_a_marker_per_city_that_opens_by_keyboar
         group = next(i for i in icons if "Birmingham" in i.get_attribute("textContent"))
         assert group.get_attribute("role") == "button"
         group.send_keys(Keys.ENTER)
+        wait_for(driver, lambda d: d.execute_script(  # the keyboard lands on a marker the cluster held
+            "return document.activeElement.classList.contains('leaflet-marker-icon')"))
     marker = wait_for(driver, birmingham_marker)
     assert marker.get_attribute("tabindex") == "0" and marker.get_attribute("role") == "button"
     marker.send_keys(Keys.ENTER)
@@ -172,6 +176,12 @@ def no_two_overlap(rects: list[dict]) -> bool:
     return not any(min(a["x"] + a["width"], b["x"] + b["width"]) > max(a["x"], b["x"])
                    and min(a["y"] + a["height"], b["y"] + b["height"]) > max(a["y"], b["y"])
                    for i, a in enumerate(rects) for b in rects[i + 1:])
+
+
+def editor_holds(driver, text: str) -> None:
+    """Wait until the editor is set up with the query of ?query= (so the run button runs it)."""
+    wait_for(driver, lambda d: text in d.execute_script(
+        "var e = document.querySelector('.yasqe .CodeMirror'); return e ? e.CodeMirror.getValue() : ''"))
 
 
 def run_example(driver, live_server, name: str) -> None:
@@ -235,8 +245,7 @@ def test_wkt_points_as_wikidata_gives_them_are_drawn_on_the_map(driver, live_ser
                           params={"format": "json", "query": WKT_POINTS}).json()["results"]["bindings"]
     assert answer and answer[0]["coordinates"]["value"].startswith("Point(")
     driver.get(live_server + "/query?" + requests.compat.urlencode({"query": WKT_POINTS}))
-    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe .CodeMirror"))
-    driver.execute_script("window.mhaResultMap = null")
+    editor_holds(driver, "wktLiteral")
     driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
     wait_for(driver, lambda d: d.execute_script("return !!window.mhaResultMap"))
     places = driver.execute_script("""return window.mhaResultMap.mhaMarkers.getLayers().map(function (m) {
@@ -256,7 +265,7 @@ def test_construct_results_are_drawn_as_a_network(driver, live_server):
     pairs = {(b["unit"]["value"], b["parent"]["value"]) for b in pairs["results"]["bindings"]}
     assert len(pairs) > 5
     driver.get(live_server + "/query?" + requests.compat.urlencode({"query": CONSTRUCT_UNITS}))
-    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".yasqe .CodeMirror"))
+    editor_holds(driver, "CONSTRUCT")
     driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
     wait_for(driver, lambda d: d.execute_script("return !!window.mhaResultNetwork"))
     nodes, edges, names = driver.execute_script("""

@@ -74,7 +74,8 @@
   }
 
   // Highlight a node with its neighbours and list them (buttons to move on, links to the pages).
-  function choose(cy, node, panel, colours) {
+  // Moving on from the list keeps the keyboard in the list: focus goes to the new node's name.
+  function choose(cy, node, panel, colours, keepFocus) {
     cy.elements().removeClass("faded near chosen");
     var near = node.closedNeighborhood();
     cy.elements().not(near).addClass("faded");
@@ -96,7 +97,7 @@
       var go = document.createElement("button");
       go.type = "button";
       go.textContent = other.data("name");
-      go.addEventListener("click", function () { choose(cy, other, panel, colours); });
+      go.addEventListener("click", function () { choose(cy, other, panel, colours, true); });
       var page = document.createElement("a");
       page.href = other.data("href");
       page.textContent = "page";
@@ -108,6 +109,7 @@
       list.appendChild(item);
     });
     panel.appendChild(list);
+    if (keepFocus) { link.focus(); }
     var status = document.getElementById("explorer-status");
     if (status) { status.textContent = node.data("name") + ": " + node.degree() + " neighbours"; }
   }

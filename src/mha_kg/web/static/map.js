@@ -58,7 +58,17 @@
 
   function markerLayer(L) {
     if (!L.markerClusterGroup) { return L.featureGroup(); }
-    return L.markerClusterGroup({ maxClusterRadius: 60, showCoverageOnHover: false, iconCreateFunction: clusterIcon });
+    var layer = L.markerClusterGroup({ maxClusterRadius: 60, showCoverageOnHover: false, iconCreateFunction: clusterIcon });
+    // Opening a cluster replaces its marker: the keyboard goes on to the first of the markers it held.
+    layer.on("clusterclick clusterkeypress", function (event) {
+      if (event.type === "clusterkeypress" && event.originalEvent.keyCode !== 13) { return; }
+      var first = event.layer.getAllChildMarkers()[0];
+      layer.once("animationend", function () {
+        var shown = layer.getVisibleParent(first);
+        if (shown && shown.getElement()) { shown.getElement().focus(); }
+      });
+    });
+    return layer;
   }
 
   // Draw markers [{place, lat, lon, organisations: [{name, href}]}] on the outline in `box`.
