@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench browser clean
+.PHONY: serve test lint bench bench-pictures screenshots outline browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,21 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.search_bench --scale 1 100
 	$(BIN)/python -m benchmarks.openrefine_bench
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
+
+# Cytoscape.js against sigma.js + graphology (docs/pictures.md); npm packs both into a temp folder.
+bench-pictures: $(VENV)/.installed-test browser
+	$(BIN)/python -m benchmarks.network_libraries --runs 15 --site
+
+# The PNGs of the explorer, the map and the query editor's result views in docs/img/.
+screenshots: $(VENV)/.installed-test browser
+	$(BIN)/python -m benchmarks.screenshots
+
+# Rebuild the map's coastline from Natural Earth as npm's world-atlas ships it.
+OUTLINE := src/mha_kg/web/static/world-atlas-2.0.2-countries-50m-gb.geojson
+outline: $(VENV)/.installed
+	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent world-atlas@2.0.2 >/dev/null && \
+	  tar xzf world-atlas-2.0.2.tgz && cd - >/dev/null && \
+	  $(BIN)/python -m mha_kg.linking.geomap $$tmp/package/countries-50m.json $(OUTLINE) && rm -rf $$tmp
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

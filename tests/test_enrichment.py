@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 from mha_kg.linking import common
 
 from .conftest import SHARED
@@ -49,11 +47,10 @@ UKCRC = next(iri for iri, fact in FACTS.items() if fact["acronyms"] == "UKCRC")
 
 
 def test_map_places_every_located_organisation_with_a_link_to_its_page(client, kg):
-    response = client.get("/map.svg")
+    response = client.get("/map.json")
     assert response.status_code == 200
-    svg = ET.fromstring(response.data)
-    ns = {"svg": "http://www.w3.org/2000/svg"}
-    links = {a.get("href") for a in svg.iterfind(".//svg:a", ns)}
+    markers = response.get_json()["markers"]
+    links = {o["href"] for m in markers for o in m["organisations"]}
     located = kg.select(f"""{PREFIXES} SELECT DISTINCT ?o WHERE {{ ?o schema:location/schema:geo ?g }}""")
     assert links == {"/id/" + r["o"].value.split("/id/", 1)[1] for r in located}
     page = client.get("/map", headers={"Accept": "text/html"})

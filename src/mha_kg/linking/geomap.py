@@ -1,19 +1,18 @@
-"""A map of the linked organisations, drawn as SVG from the coordinates ROR gives.
+"""Where the linked organisations are: markers from ROR's coordinates, and the coastline to put them on.
 
-No tile server and no coastline data (the site works offline): points are
-projected equirectangularly, x scaled by cos(mean latitude) so Britain keeps
-its shape, over a graticule of whole degrees. Organisations at the same
-coordinates (several in Birmingham, several in London) share one marker and
-are listed in a column beside the map, joined to it by a leader line, so the
-crowded Midlands stays legible; each name links to its page.
+`markers` groups the organisations by place (several share Birmingham, several
+London), which is how the map clusters them: one marker per city, listing
+every organisation there. `outline_from_topojson` turns Natural Earth's
+countries, as the npm package `world-atlas` ships them in TopoJSON, into the
+small GeoJSON file the site serves (`make outline` rebuilds it; see
+docs/pictures.md): Great Britain and its neighbours only, coordinates
+rounded to 0.01 degree (about 1 km), so the map works offline from a file of
+a few tens of kilobytes.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
 from ..kg import KnowledgeGraph
 
@@ -27,8 +26,6 @@ SELECT ?org ?name ?place ?lat ?lon WHERE {
   ?geo schema:latitude ?lat ; schema:longitude ?lon .
 } ORDER BY ?place ?name
 """
-WIDTH, HEIGHT, PAD, MAP_WIDTH = 720, 760, 40, 380
-LEGEND_X = MAP_WIDTH + 60
 
 
 @dataclass
@@ -52,53 +49,69 @@ def markers(kg: KnowledgeGraph) -> list[Marker]:
     return sorted(found.values(), key=lambda m: (-m.lat, m.lon))
 
 
-def project(points: list[Marker]) -> Callable[[float, float], tuple[float, float]]:
-    """(lat, lon) -> (x, y) in the drawing, fitting every point inside the padding."""
-    lats = [m.lat for m in points] or [52.5]
-    lons = [m.lon for m in points] or [-1.5]
-    scale_x = math.cos(math.radians(sum(lats) / len(lats)))
-    south, north = min(lats) - 0.5, max(lats) + 0.5
-    west, east = (min(lons) - 0.5) * scale_x, (max(lons) + 0.5) * scale_x
-    ratio = min((MAP_WIDTH - 2 * PAD) / (east - west), (HEIGHT - 2 * PAD) / (north - south))
-
-    def to_xy(lat: float, lon: float) -> tuple[float, float]:
-        return (round(PAD + (lon * scale_x - west) * ratio, 1), round(PAD + (north - lat) * ratio, 1))
-
-    to_xy.bounds = (south, north, west / scale_x, east / scale_x)  # type: ignore[attr-defined]
-    return to_xy
+#: The countries kept from Natural Earth (ISO 3166 numeric ids in world-atlas) and the box they are cut to.
+OUTLINE_COUNTRIES = {"826": "United Kingdom", "372": "Ireland", "833": "Isle of Man", "250": "France"}
+OUTLINE_BOX = (-11.0, 49.0, 3.0, 61.0)  # west, south, east, north
 
 
-def svg(points: list[Marker], href: Callable[[str], str]) -> str:
-    """The map as an SVG document; every label is escaped, every organisation a link."""
-    to_xy = project(points)
-    south, north, west, east = to_xy.bounds  # type: ignore[attr-defined]
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="org-map" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="map-title">',
-           '<title id="map-title">Map of the linked organisations (coordinates from ROR)</title>',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f4f7fb"/>']
-    for lat in range(math.ceil(south), math.floor(north) + 1):
-        (x1, y), (x2, _) = to_xy(lat, west), to_xy(lat, east)
-        out.append(f'<line x1="{x1}" y1="{y}" x2="{x2}" y2="{y}" stroke="#d5dde8"/>'
-                   f'<text x="4" y="{y - 2}" font-size="10" fill="#8895a7">{lat}°N</text>')
-    for lon in range(math.ceil(west), math.floor(east) + 1):
-        (x, y1), (_, y2) = to_xy(north, lon), to_xy(south, lon)
-        out.append(f'<line x1="{x}" y1="{y1}" x2="{x}" y2="{y2}" stroke="#d5dde8"/>'
-                   f'<text x="{x + 2}" y="{HEIGHT - 4}" font-size="10" fill="#8895a7">'
-                   f'{abs(lon)}°{"W" if lon < 0 else "E"}</text>')
-    top = 0.0
-    for marker in sorted(points, key=lambda m: to_xy(m.lat, m.lon)[1]):
-        x, y = to_xy(marker.lat, marker.lon)
-        label_y = max(y, top + 14)
-        top = label_y + 12 * len(marker.organisations) + 4
-        out.append(f'<g class="marker"><circle cx="{x}" cy="{y}" r="5" fill="#b3261e">'
-                   f'<title>{escape(marker.place)} ({marker.lat}, {marker.lon})</title></circle>'
-                   f'<polyline points="{x},{y} {LEGEND_X - 8},{label_y - 4}" fill="none" '
-                   f'stroke="#b3261e" stroke-opacity="0.4"/>'
-                   f'<text x="{LEGEND_X}" y="{label_y}" font-size="12" '
-                   f'font-weight="bold">{escape(marker.place)}</text>')
-        for i, (iri, name) in enumerate(marker.organisations, start=1):
-            out.append(f'<a href={quoteattr(href(iri))}><text x="{LEGEND_X + 8}" y="{label_y + 12 * i}" '
-                       f'font-size="11" fill="#0b57d0">{escape(name)}</text></a>')
-        out.append("</g>")
-    out.append("</svg>")
-    return "\n".join(out)
+def decode_arcs(topology: dict) -> list[list[tuple[float, float]]]:
+    """TopoJSON arcs -> lists of (lon, lat): undo the delta encoding and the quantisation."""
+    (sx, sy), (tx, ty) = topology["transform"]["scale"], topology["transform"]["translate"]
+    arcs = []
+    for arc in topology["arcs"]:
+        x = y = 0
+        points = []
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            points.append((x * sx + tx, y * sy + ty))
+        arcs.append(points)
+    return arcs
+
+
+def ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> list[list[float]]:
+    """One closed ring from arc indexes (~i is arc i reversed); shared end points kept once."""
+    points: list[tuple[float, float]] = []
+    for index in indexes:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        points.extend(arc[1:] if points else arc)
+    return [[round(lon, 2), round(lat, 2)] for lon, lat in points]
+
+
+def in_box(polygon: list[list[list[float]]], box: tuple[float, float, float, float] = OUTLINE_BOX) -> bool:
+    """Does a polygon (outer ring first) have a point inside the box? Keeps France's north, drops the rest."""
+    west, south, east, north = box
+    return any(west <= lon <= east and south <= lat <= north for lon, lat in polygon[0])
+
+
+def outline_from_topojson(topology: dict, countries: dict[str, str] = OUTLINE_COUNTRIES) -> dict:
+    """A GeoJSON FeatureCollection of the chosen countries' polygons that touch the outline box."""
+    arcs = decode_arcs(topology)
+    features = []
+    for geometry in topology["objects"]["countries"]["geometries"]:
+        if geometry.get("id") not in countries:
+            continue
+        parts = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
+        polygons = [[ring(arcs, r) for r in part] for part in parts]
+        polygons = [p for p in polygons if in_box(p) and len(p[0]) >= 4]
+        features.append({"type": "Feature", "id": geometry["id"],
+                         "properties": {"name": countries[geometry["id"]]},
+                         "geometry": {"type": "MultiPolygon", "coordinates": polygons}})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def main(argv: list[str]) -> int:
+    """`python -m mha_kg.linking.geomap countries-50m.json OUT.geojson`: rebuild the shipped outline."""
+    import json
+
+    source, target = argv
+    with open(source, encoding="utf-8") as handle:
+        outline = outline_from_topojson(json.load(handle))
+    with open(target, "w", encoding="utf-8") as handle:
+        json.dump(outline, handle, separators=(",", ":"))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(main(sys.argv[1:]))

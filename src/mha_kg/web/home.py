@@ -1,4 +1,4 @@
-"""The home page: what the graph is, what is in it, and a picture of the alliance."""
+"""The home page: what the graph is, what is in it, and the alliance as a network to explore."""
 
 from __future__ import annotations
 
@@ -25,14 +25,29 @@ HOME_TYPES = (
     ("https://schema.org/PropertyValue", "figure", "figures"),
 )
 
+#: The vendored network library (docs/pictures.md says why this one).
+CYTOSCAPE = "3.34.4"
+
+
+def drawing() -> network.Network:
+    """The laid-out network, built once per app (the data never changes while serving)."""
+    cached = current_app.extensions.get("mha_network")
+    if cached is None:
+        cached = current_app.extensions["mha_network"] = network.build(responses.kg())
+    return cached
+
 
 def picture_svg() -> str:
-    """The network drawing, built once per app (the data never changes while serving)."""
+    """The static drawing: the no-script fallback and /picture.svg."""
     cached = current_app.extensions.get("mha_picture")
     if cached is None:
-        drawing = network.build(responses.kg())
-        cached = current_app.extensions["mha_picture"] = network.svg(drawing, pages.href)
+        cached = current_app.extensions["mha_picture"] = network.svg(drawing(), pages.href)
     return cached
+
+
+@blueprint.app_context_processor
+def _network_context() -> dict:
+    return {"cytoscape": CYTOSCAPE}
 
 
 @blueprint.get("/")
@@ -44,9 +59,15 @@ def index():
         counts.append((iri, one if n == 1 else many, n))
     return pages.page("home.html", counts=counts, triples=stats["triples"], graphs=stats["graphs"],
                       picture=Markup(picture_svg()),  # network.svg escapes every label
+                      connections=network.connections(drawing()), kinds=network.KINDS,
                       queries=catalogue.load())
 
 
 @blueprint.get("/picture.svg")
 def picture():
     return Response(picture_svg(), content_type="image/svg+xml; charset=utf-8")
+
+
+@blueprint.get("/network.json")
+def network_json():
+    return responses.json_response(network.as_json(drawing(), pages.href))

@@ -1,39 +1,44 @@
-"""The map of linked organisations: /map (page), /map.svg (the drawing), /map.json (the points).
+"""The map of linked organisations: /map (the page) and /map.json (the markers).
 
-The drawing is built once per app (the data never changes while serving).
-`_map.html` is a partial other pages can include: it renders `map_svg()`
-when the graph holds coordinates, and nothing otherwise.
+The page draws the markers with Leaflet over the Natural Earth outline of
+Great Britain (both vendored in static/, so it works offline); the table
+under it is the text equivalent and the no-script version. `_map.html` is
+the partial the home page includes: it renders nothing when the graph holds
+no coordinates.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
-from markupsafe import Markup
+from flask import Blueprint, current_app
 
 from ..linking import geomap
 from . import pages, responses
 
 blueprint = Blueprint("map", __name__)
 
+#: The vendored outline (world-atlas 2.0.2, Natural Earth 1:50m), rebuilt by `make outline`, and libraries.
+OUTLINE = "world-atlas-2.0.2-countries-50m-gb.geojson"
+LEAFLET, MARKERCLUSTER = "1.9.4", "1.5.3"
+
 
 def map_markers() -> list[geomap.Marker]:
+    """One marker per place, read once per app (the data never changes while serving)."""
     cached = current_app.extensions.get("mha_map_markers")
     if cached is None:
         cached = current_app.extensions["mha_map_markers"] = geomap.markers(responses.kg())
     return cached
 
 
-def map_svg() -> Markup:
-    """The SVG for pages to embed; geomap escapes every label and attribute."""
-    cached = current_app.extensions.get("mha_map_svg")
-    if cached is None:
-        cached = current_app.extensions["mha_map_svg"] = Markup(geomap.svg(map_markers(), pages.href))
-    return cached
+def marker_json(marker: geomap.Marker) -> dict:
+    """A marker as the map script and /map.json clients read it, with each organisation's page."""
+    return {**marker.__dict__, "organisations": [{"iri": iri, "name": name, "href": pages.href(iri)}
+                                                 for iri, name in marker.organisations]}
 
 
 @blueprint.app_context_processor
 def _map_context() -> dict:
-    return {"map_svg": map_svg}
+    return {"map_markers": map_markers, "map_outline": OUTLINE, "leaflet": LEAFLET,
+            "markercluster": MARKERCLUSTER}
 
 
 @blueprint.get("/map")
@@ -41,12 +46,7 @@ def page():
     return pages.page("map.html", markers=map_markers())
 
 
-@blueprint.get("/map.svg")
-def drawing():
-    return Response(str(map_svg()), content_type="image/svg+xml; charset=utf-8")
-
-
 @blueprint.get("/map.json")
 def points():
     return responses.json_response({"ok": True, "source": "ROR records, via the enrichment graph",
-                                    "markers": [m.__dict__ for m in map_markers()]})
+                                    "markers": [marker_json(m) for m in map_markers()]})

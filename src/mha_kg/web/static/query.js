@@ -1,6 +1,20 @@
 // The query page: YASGUI over this server's /sparql, the example catalogue, result downloads.
 (function () {
   "use strict";
+  var PICTURES = ["chart", "map", "network"];
+
+  // A new result opens in its picture (results.js) when one fits it; the Table tab stays a click away.
+  function showPictures(yasr) {
+    var seen = null;
+    yasr.on("drawn", function () {
+      var name = yasr.drawnPlugin;
+      if (!yasr.results || yasr.results === seen) { return; }
+      seen = yasr.results;
+      var fits = PICTURES.filter(function (p) { return yasr.plugins[p] && yasr.plugins[p].canHandleResults(); });
+      if (fits.length && fits[0] !== name) { yasr.selectPlugin(fits[0]); }
+    });
+  }
+
   var holder = document.getElementById("yasgui");
   if (!holder || !window.Yasgui) { return; }
   var prefixes = JSON.parse(holder.getAttribute("data-prefixes") || "{}");
@@ -17,6 +31,7 @@
   });
   var tab = yasgui.getTab();
   var yasqe = tab.getYasqe();
+  showPictures(tab.getYasr());
   var initial = holder.getAttribute("data-initial");
   tab.setQuery(initial || starter);
 
