@@ -260,8 +260,7 @@ MEMORY_HOG = ("INSERT { <urn:x:s> <urn:x:p> ?x32 } WHERE { BIND(\"abcdefgh\" AS 
 
 def test_runaway_updates_are_stopped_and_waiting_writes_never_starve_reads(project):
     process, url = start(project, "--setting", "update_time_limit_ms", "3000",
-                         "--setting", "writes_waiting_max", "1", "--setting", "threads", "6",
-                         "--setting", "query_memory_limit_mb", "1024")
+                         "--setting", "writes_waiting_max", "1", "--setting", "threads", "6")
     _drain(process)
     try:
         answers: list[requests.Response] = []
@@ -278,9 +277,18 @@ def test_runaway_updates_are_stopped_and_waiting_writes_never_starve_reads(proje
         assert statuses and set(statuses) == {503}, statuses
         texts = " ".join(a.text for a in answers)
         assert "update_time_limit_ms" in texts and "writes_waiting_max" in texts
-        hog = requests.post(url + "/sparql", data={"update": MEMORY_HOG}, headers=AUTH, timeout=60)
-        assert hog.status_code == 503 and "query_memory_limit_mb" in hog.text
         assert not ask(url, "?s <urn:x:count> ?n")  # nothing was written
+    finally:
+        stop(process)
+
+
+def test_an_update_past_its_memory_limit_is_stopped(project):
+    process, url = start(project, "--setting", "update_memory_limit_mb", "1024")
+    _drain(process)
+    try:
+        hog = requests.post(url + "/sparql", data={"update": MEMORY_HOG}, headers=AUTH, timeout=120)
+        assert hog.status_code == 503 and "update_memory_limit_mb" in hog.text
+        assert not ask(url, "?s <urn:x:p> ?o") and ask(url, f"<{ORG}alliance> ?p ?o")
     finally:
         stop(process)
 

@@ -173,7 +173,7 @@ def update(kg: KnowledgeGraph, text: str, meta: Meta = NO_META, change_id: str |
         added, removed = updates.evaluate(
             kg.build.path, [kg.graph(name) for name in WRITABLE_GRAPHS], kg.graph("data"), checked.text,
             time_limit_ms=kg.settings["update_time_limit_ms"],
-            memory_limit_mb=kg.settings["query_memory_limit_mb"])
+            memory_limit_mb=kg.settings["update_memory_limit_mb"])
         return _commit(kg, Delta(tuple(added), tuple(removed)), meta, change_id, request)
 
 
@@ -435,6 +435,30 @@ class Journal:
         return sorted(p.stem for p in self.pending.glob("*.trig") if p.stem not in listed) \
             if self.pending.is_dir() else []
 
+    @property
+    def redo(self) -> Path:
+        """A writeback's redo log: every file's new text, written before any file is."""
+        return self.folder / "writeback.json"
+
+    def finish_writeback(self) -> bool:
+        """Complete a writeback killed halfway: write every file of its redo log again (the same
+        text, proven before the log was written), empty the journal, drop the log."""
+        if not self.redo.exists():
+            return False
+        try:
+            texts = json.loads(self.redo.read_bytes())["files"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise KGError(f"{self.redo}: an interrupted writeback's log is damaged; restore the "
+                          "project's files and this state folder from a backup") from None
+        for path, text in texts.items():
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            store.write_synced(Path(path), text.encode("utf-8"))
+        for entry in self.load():
+            (self.pending / f"{entry['id']}.trig").unlink(missing_ok=True)
+        self.save([])
+        self.redo.unlink()
+        return True
+
     @contextmanager
     def writer(self) -> Iterator[IO]:
         """The state's writer lock, held while a server that writes (or writeback) runs."""
@@ -479,14 +503,18 @@ class CuratedGraph(KnowledgeGraph):
             self.writer_lock = None
 
 
-def open_graph(settings: dict, files: Sequence[str] = (),
-               log: Callable[[str], None] | None = None) -> KnowledgeGraph:
-    """Open the graph as served, re-applying the journal's changes over the current files."""
+def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], None] | None = None,
+               writer: bool = False) -> KnowledgeGraph:
+    """Open the graph as served, re-applying the journal's changes over the current files.
+
+    `writer`: this process will take writes (a server with a write token), so it holds the
+    state's writer lock until closed; commands that only read never take it.
+    """
     say = log or (lambda message: print(message, file=sys.stderr))
     if files or settings["store"]:
         return KnowledgeGraph.open(settings, files, log=say)
     journal = Journal(settings)
-    lock = hold_writer_lock(journal) if settings["write_token"] else None
+    lock = hold_writer_lock(journal) if writer else None
     try:
         entries = _tidy(journal, settings, say)
         while True:
@@ -516,6 +544,8 @@ def open_graph(settings: dict, files: Sequence[str] = (),
 
 def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[dict]:
     """The journal's entries, less those written back already; orphans moved aside."""
+    if journal.finish_writeback():
+        say("finished a writeback that was interrupted")
     entries = journal.load()
     written = Path(settings["project_dir"]) / "data" / "changes"
     done = [e["id"] for e in entries if (written / f"{e['id']}.trig").is_file()]
