@@ -323,8 +323,10 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     try:
         inputs = dataclasses.replace(kg.inputs, changes=[*journal.files(entries), path])
         info = store.ensure(inputs, Path(kg.settings["state_dir"]))
-        if info.skipped:
-            raise KGError("the change no longer applies to the current files; nothing was changed", 409)
+        if info.skipped:  # the input files were edited under the running server
+            raise KGError(f"the input files changed since the server started, and change "
+                          f"{info.skipped[0][0]} no longer applies to them; nothing was changed. "
+                          "Restart the server (it sets such changes aside)", 409)
     except store.Nonconforming as exc:
         path.unlink(missing_ok=True)
         raise Invalid(exc.report) from None
