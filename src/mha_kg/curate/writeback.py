@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from ..build import changesets, dataset, store
 from ..errors import KGError
 from ..namespaces import WRITABLE_GRAPHS, all_prefixes, graph_iri
-from .writes import Journal
+from .journal import Journal
 
 _DIRECTIVE = re.compile(r"^\s*(@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*@?prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)

@@ -45,7 +45,6 @@ killed between steps 2 and 4: never acknowledged) is moved to
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import hmac
 import json
@@ -70,6 +69,7 @@ from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
 from . import updates
+from .journal import Journal, file_digest, hold_writer_lock
 
 __all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
 
@@ -333,9 +333,9 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    change = Change(change_id, sorted({q.graph_name.value for q in quads}), len(added), len(removed),
-                    _asserted_size(kg.base, info))
-    journal.save([*entries, {"id": change_id, "sha256": _file_digest(path), "request": request,
+    change = Change(change_id, sorted({q.graph_name.value for q in (*added, *removed)}), len(added),
+                    len(removed), _asserted_size(kg.base, info))
+    journal.save([*entries, {"id": change_id, "sha256": file_digest(path), "request": request,
                              "outcome": dataclasses.asdict(change)}])
     engine.switch(info.path)
     kg.build = info
@@ -364,128 +364,6 @@ def _digest(*parts) -> str:
         digest.update(part if isinstance(part, bytes) else str(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# ------------------------------------------------------------------ the saved state
-
-
-class Journal:
-    """`<state_dir>/changes/`: the committed changes not yet written back, in order.
-
-    `journal.json` lists each change's id, the sha256 of its file in
-    `pending/`, the request's digest and the answer given; the list itself
-    carries a sha256, so an emptied, cut or edited journal or change file is
-    refused at start with a line naming the file, never served.
-    """
-
-    def __init__(self, settings: dict):
-        self.folder = Path(settings["state_dir"]) / "changes"
-        self.path = self.folder / "journal.json"
-        self.pending = self.folder / "pending"
-        self.aside = self.folder / "set-aside"
-        self.uncommitted = self.folder / "uncommitted"
-
-    def load(self) -> list[dict]:
-        """The journal's entries, each file checked against its checksum."""
-        if not self.path.exists():
-            return []
-        try:
-            data = json.loads(self.path.read_bytes())
-            entries = data["changes"]
-            intact = data["sha256"] == _entries_digest(entries)
-        except (OSError, ValueError, KeyError, TypeError):
-            intact = False
-        if not intact:
-            raise KGError(f"{self.path}: the journal of saved writes is damaged (its checksum does "
-                          "not match); restore it from a backup")
-        for entry in entries:
-            path = self.pending / f"{entry['id']}.trig"
-            if not path.is_file() or _file_digest(path) != entry["sha256"]:
-                raise KGError(f"{path}: a saved write is missing or damaged (its checksum does not "
-                              "match the journal); restore it from a backup")
-        return entries
-
-    def files(self, entries: list[dict]) -> list[Path]:
-        return [self.pending / f"{entry['id']}.trig" for entry in entries]
-
-    def save(self, entries: list[dict]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        body = {"what": "curated changes not yet written back, in order; `mha-kg writeback` folds "
-                        "them into data/", "changes": entries, "sha256": _entries_digest(entries)}
-        store.write_synced(self.path, json.dumps(body, indent=1).encode())
-
-    def set_aside(self, entries: list[dict], change_id: str, why: str) -> list[dict]:
-        """Move one change out of the journal into set-aside/, with the reason beside it."""
-        self.aside.mkdir(parents=True, exist_ok=True)
-        source = self.pending / f"{change_id}.trig"
-        if source.is_file():
-            store.write_synced(self.aside / f"{change_id}.trig", source.read_bytes())
-            store.write_synced(self.aside / f"{change_id}.json",
-                               json.dumps({"id": change_id, "why": why}).encode())
-        kept = [e for e in entries if e["id"] != change_id]
-        self.save(kept)
-        source.unlink(missing_ok=True)
-        return kept
-
-    def orphans(self, entries: list[dict]) -> list[str]:
-        """Change files in pending/ the journal does not list: writes killed before they committed."""
-        listed = {e["id"] for e in entries}
-        return sorted(p.stem for p in self.pending.glob("*.trig") if p.stem not in listed) \
-            if self.pending.is_dir() else []
-
-    @property
-    def redo(self) -> Path:
-        """A writeback's redo log: every file's new text, written before any file is."""
-        return self.folder / "writeback.json"
-
-    def finish_writeback(self) -> bool:
-        """Complete a writeback killed halfway: write every file of its redo log again (the same
-        text, proven before the log was written), empty the journal, drop the log."""
-        if not self.redo.exists():
-            return False
-        try:
-            texts = json.loads(self.redo.read_bytes())["files"]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise KGError(f"{self.redo}: an interrupted writeback's log is damaged; restore the "
-                          "project's files and this state folder from a backup") from None
-        for path, text in texts.items():
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            store.write_synced(Path(path), text.encode("utf-8"))
-        for entry in self.load():
-            (self.pending / f"{entry['id']}.trig").unlink(missing_ok=True)
-        self.save([])
-        self.redo.unlink()
-        return True
-
-    @contextmanager
-    def writer(self) -> Iterator[IO]:
-        """The state's writer lock, held while a server that writes (or writeback) runs."""
-        handle = hold_writer_lock(self)
-        try:
-            yield handle
-        finally:
-            handle.close()
-
-
-def hold_writer_lock(journal: Journal) -> IO:
-    """Take the writer lock of the state folder, or refuse: another writer is running."""
-    journal.folder.mkdir(parents=True, exist_ok=True)
-    handle = open(journal.folder / "writer.lock", "w")  # noqa: SIM115 - held beyond this function
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise KGError("another process writes to this state folder (a server with a write token, "
-                      "or writeback): stop it first") from None
-    return handle
-
-
-def _entries_digest(entries: list[dict]) -> str:
-    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ opening
