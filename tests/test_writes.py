@@ -269,3 +269,20 @@ def test_writes_survive_edits_of_the_inputs_and_a_change_that_no_longer_applies_
     assert "change renamed no longer applies" in said
     aside = tmp_path / "state" / "changes" / "set-aside"
     assert (aside / "renamed.trig").is_file() and "removed" in (aside / "renamed.json").read_text()
+
+
+def test_a_reader_beside_a_writing_server_reads_and_leaves_the_state_alone(tmp_path):
+    with curated_app(tmp_path) as client:  # the app with a write token holds the writer lock
+        assert post_update(client, f'INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} "a" }}',
+                           change_id="a").status_code == 200
+        pending = tmp_path / "state" / "changes" / "pending"
+        in_flight = pending / "in-flight.trig"  # as the writer's next commit, not yet in the journal
+        in_flight.write_bytes((pending / "a.trig").read_bytes())
+        reader = writes.open_graph(make_settings(tmp_path / "state", project_dir=str(tmp_path / "project")),
+                                   log=lambda _: None)  # `mha-kg query` beside the server
+        try:
+            [row] = reader.select(f"SELECT ?c WHERE {{ <{ORG}alliance> {RDFS_COMMENT} ?c }}")
+            assert row["c"].value == "a"
+        finally:
+            reader.close()
+        assert in_flight.is_file()  # only the writer tidies

@@ -133,6 +133,14 @@ def hold_writer_lock(journal: Journal) -> IO:
     return handle
 
 
+def try_writer_lock(journal: Journal) -> IO | None:
+    """The writer lock if no one holds it (to tidy the state at a start), else None."""
+    try:
+        return hold_writer_lock(journal)
+    except KGError:
+        return None
+
+
 def _entries_digest(entries: list[dict]) -> str:
     return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
 

@@ -69,7 +69,7 @@ from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
 from . import updates
-from .journal import Journal, file_digest, hold_writer_lock
+from .journal import Journal, file_digest, hold_writer_lock, try_writer_lock
 
 __all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
 
@@ -394,9 +394,11 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
     if files or settings["store"]:
         return KnowledgeGraph.open(settings, files, log=say)
     journal = Journal(settings)
-    lock = hold_writer_lock(journal) if writer else None
+    # Only the holder of the writer lock tidies the state (a read-only start beside a writing
+    # server must not move the writer's change files); a reader releases it once open.
+    lock = hold_writer_lock(journal) if writer else try_writer_lock(journal)
     try:
-        entries = _tidy(journal, settings, say)
+        entries = _tidy(journal, settings, say) if lock else journal.load()
         while True:
             pending = journal.files(entries)
             try:
@@ -404,7 +406,7 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
                                        dataclasses.replace(inputs, changes=changes))
                 break
             except store.Nonconforming:
-                if not entries:
+                if not (entries and lock):
                     raise
                 last = entries[-1]["id"]
                 entries = journal.set_aside(entries, last, "the files with this change no longer "
@@ -412,13 +414,18 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
                 say(f"change {last} no longer conforms with the current files: set aside in "
                     f"{journal.aside}")
         for change_id, why in kg.build.skipped:
-            entries = journal.set_aside(entries, change_id, why)
-            say(f"change {change_id} no longer applies ({why}): set aside in {journal.aside}")
+            if lock:
+                entries = journal.set_aside(entries, change_id, why)
+            say(f"change {change_id} no longer applies ({why})"
+                + (f": set aside in {journal.aside}" if lock else ": left out"))
     except BaseException:
         if lock is not None:
             lock.close()
         raise
-    kg.writer_lock = lock
+    if writer:
+        kg.writer_lock = lock
+    elif lock is not None:
+        lock.close()
     return kg
 
 
