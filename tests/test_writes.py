@@ -286,3 +286,17 @@ def test_a_reader_beside_a_writing_server_reads_and_leaves_the_state_alone(tmp_p
         finally:
             reader.close()
         assert in_flight.is_file()  # only the writer tidies
+
+
+def test_a_graph_store_put_retried_with_its_change_id_is_answered_again(tmp_path):
+    links = f"{BASE}/graph/links"
+    body = f"<{ORG}alliance> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <http://a.example/> ."
+    with curated_app(tmp_path) as client:
+        def put(data: str):
+            return client.put("/rdf-graph-store", query_string={"graph": links, "change_id": "links-1"},
+                              data=data, headers={**AUTH, "Content-Type": "text/turtle"})
+        first = put(body)
+        assert first.status_code == 201 and first.json["added"] == 1
+        again = put(body)  # the same request after a lost answer
+        assert again.status_code == 200 and again.json["replayed"] is True and again.json["added"] == 1
+        assert put(body.replace("a.example", "b.example")).status_code == 409

@@ -144,10 +144,8 @@ def commit_change(kg: KnowledgeGraph, added: Iterable[ox.Quad], removed: Iterabl
     """Apply one change (quads added and removed, in standard graphs) with its changeset graph."""
     delta = Delta(tuple(added), tuple(removed))
     request = _digest("quads", ox.serialize(sorted(delta.added, key=str), format=ox.RdfFormat.N_QUADS),
-                      ox.serialize(sorted(delta.removed, key=str), format=ox.RdfFormat.N_QUADS),
-                      json.dumps(dataclasses.asdict(meta), sort_keys=True))
-    with _turn(kg, check_change_id(change_id), request) as replayed:
-        return replayed or _commit(kg, delta, meta, change_id, request)
+                      ox.serialize(sorted(delta.removed, key=str), format=ox.RdfFormat.N_QUADS), meta)
+    return _write(kg, meta, change_id, request, lambda: delta)
 
 
 def revert(kg: KnowledgeGraph, reverted: str, meta: Meta = NO_META, change_id: str | None = None) -> Change:
@@ -166,15 +164,15 @@ def update(kg: KnowledgeGraph, text: str, meta: Meta = NO_META, change_id: str |
     if set(sparql.keywords(checked.text)) & _FORBIDDEN:
         raise KGError("LOAD is not allowed: data enters only in the request", 403)
     _embedded(kg)
-    request = _digest("update", checked.text, json.dumps(dataclasses.asdict(meta), sort_keys=True))
-    with _turn(kg, check_change_id(change_id), request) as replayed:
-        if replayed:
-            return replayed
+
+    def evaluated() -> Delta:
         added, removed = updates.evaluate(
             kg.build.path, [kg.graph(name) for name in WRITABLE_GRAPHS], kg.graph("data"), checked.text,
             time_limit_ms=kg.settings["update_time_limit_ms"],
             memory_limit_mb=kg.settings["update_memory_limit_mb"])
-        return _commit(kg, Delta(tuple(added), tuple(removed)), meta, change_id, request)
+        return Delta(tuple(added), tuple(removed))
+
+    return _write(kg, meta, change_id, _digest("update", checked.text, meta), evaluated)
 
 
 def read_graph(kg: KnowledgeGraph, graph: str | None) -> list[ox.Triple]:
@@ -191,10 +189,16 @@ def replace_graph(kg: KnowledgeGraph, graph: str | None, body: bytes, media: str
     name = _writable(kg, graph)
     target = ox.NamedNode(name)
     wanted = {ox.Quad(t.subject, t.predicate, t.object, target) for t in parse_body(body, media)}
-    current = set(kg.quads([name])) if name in kg.graph_names() else set()
-    removed = () if merge else tuple(current - wanted)
-    change = commit_change(kg, tuple(wanted - current), removed, meta, change_id)
-    change.created = not current and bool(wanted)
+    existed: list[bool] = []
+
+    def difference() -> Delta:  # read under the write lock, against the latest store
+        current = set(kg.quads([name])) if name in kg.graph_names() else set()
+        existed.append(bool(current))
+        return Delta(tuple(wanted - current), () if merge else tuple(current - wanted))
+
+    change = _write(kg, meta, change_id, _digest("merge" if merge else "put", name, body, media, meta),
+                    difference)
+    change.created = existed == [False] and bool(wanted)
     return change
 
 
@@ -203,7 +207,8 @@ def delete_graph(kg: KnowledgeGraph, graph: str | None, meta: Meta = NO_META,
     name = _writable(kg, graph)
     if name not in kg.graph_names():
         raise KGError(f"no graph named <{name}>", 404)
-    return commit_change(kg, (), kg.quads([name]), meta, change_id)
+    return _write(kg, meta, change_id, _digest("delete", name, meta),
+                  lambda: Delta((), tuple(kg.quads([name]))))
 
 
 def parse_body(body: bytes, media: str) -> list[ox.Triple]:
@@ -267,6 +272,15 @@ def _check_not_emptying(kg: KnowledgeGraph, added: tuple, removed: tuple) -> Non
 
 
 # ------------------------------------------------------------------ the commit
+
+
+def _write(kg: KnowledgeGraph, meta: Meta, change_id: str | None, request: str,
+           difference: Callable[[], Delta]) -> Change:
+    """One write: its turn, then the original outcome if `change_id` was committed before
+    (`request`, a digest of what was asked, tells a retry from another change), else the
+    difference, worked out only now, committed."""
+    with _turn(kg, check_change_id(change_id), request) as replayed:
+        return replayed or _commit(kg, difference(), meta, change_id, request)
 
 
 @contextmanager
@@ -361,6 +375,8 @@ def _asserted_size(base: str, info: store.BuildInfo) -> int:
 def _digest(*parts) -> str:
     digest = hashlib.sha256()
     for part in parts:
+        if isinstance(part, Meta):
+            part = json.dumps(dataclasses.asdict(part), sort_keys=True)
         digest.update(part if isinstance(part, bytes) else str(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
