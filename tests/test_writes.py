@@ -300,3 +300,15 @@ def test_a_graph_store_put_retried_with_its_change_id_is_answered_again(tmp_path
         again = put(body)  # the same request after a lost answer
         assert again.status_code == 200 and again.json["replayed"] is True and again.json["added"] == 1
         assert put(body.replace("a.example", "b.example")).status_code == 409
+
+
+def test_rdf_1_2_triple_terms_are_a_4xx_or_an_answer_never_a_500(tmp_path):
+    term = "<<( <http://example.org/x> <http://example.org/y> <http://example.org/z> )>>"
+    construct = f"CONSTRUCT {{ <http://example.org/a> <http://example.org/b> {term} }} WHERE {{}}"
+    with curated_app(tmp_path) as client:
+        for fmt in ("ttl", "nt", "jsonld", "rdf", "json"):
+            for _ in range(2):  # the first run in a worker, the second in the server (inline.py)
+                answer = client.get("/sparql", query_string={"query": construct, "format": fmt})
+                assert answer.status_code in (200, 400, 406), (fmt, answer.data)
+        refused = post_update(client, f"INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} {term} }}")
+        assert refused.status_code == 400
