@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from markupsafe import Markup
 
 from ..publish import network
@@ -30,19 +30,13 @@ CYTOSCAPE = "3.34.4"
 
 
 def drawing() -> network.Network:
-    """The laid-out network, built once per app (the data never changes while serving)."""
-    cached = current_app.extensions.get("mha_network")
-    if cached is None:
-        cached = current_app.extensions["mha_network"] = network.build(responses.kg())
-    return cached
+    """The laid-out network, built once per store (again after a write)."""
+    return responses.per_store("network", lambda: network.build(responses.kg()))
 
 
 def picture_svg() -> str:
-    """The static drawing: the no-script fallback and /picture.svg."""
-    cached = current_app.extensions.get("mha_picture")
-    if cached is None:
-        cached = current_app.extensions["mha_picture"] = network.svg(drawing(), pages.href)
-    return cached
+    """The static drawing: the no-script fallback and /picture.svg, once per store."""
+    return responses.per_store("picture", lambda: network.svg(drawing(), pages.href))
 
 
 @blueprint.app_context_processor

@@ -9,7 +9,7 @@ no coordinates.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint
 
 from ..linking import geomap
 from . import pages, responses
@@ -22,11 +22,8 @@ LEAFLET, MARKERCLUSTER = "1.9.4", "1.5.3"
 
 
 def map_markers() -> list[geomap.Marker]:
-    """One marker per place, read once per app (the data never changes while serving)."""
-    cached = current_app.extensions.get("mha_map_markers")
-    if cached is None:
-        cached = current_app.extensions["mha_map_markers"] = geomap.markers(responses.kg())
-    return cached
+    """One marker per place, read once per store (again after a write)."""
+    return responses.per_store("map-markers", lambda: geomap.markers(responses.kg()))
 
 
 def marker_json(marker: geomap.Marker) -> dict:
