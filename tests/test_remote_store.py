@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,41 +13,22 @@ from rdflib import Graph
 
 from mha_kg.cli.main import cli
 
+from . import engines
 from .conftest import serve
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 COUNT = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory):
-    """An empty Oxigraph server (read-write, default graph = union of the named graphs)."""
+    """An empty Oxigraph server, read-write. Its default graph is its own: mha-kg names the
+    project's graphs in every request, so --union-default-graph is not needed."""
     if not OXIGRAPH.exists() and not shutil.which("oxigraph"):
         pytest.skip("the oxigraph server is installed with the bench extra")
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph")), "serve",
-         "--location", str(tmp_path_factory.mktemp("oxigraph")), "--bind", f"127.0.0.1:{port}",
-         "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + "/query", params={"query": "ASK {}"}, timeout=2)
-            break
-        except requests.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the oxigraph server did not start") from None
-            time.sleep(0.05)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with engines.oxigraph(str(OXIGRAPH if OXIGRAPH.exists() else shutil.which("oxigraph")),
+                          tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +83,8 @@ def test_serve_over_the_remote_store_answers_queries_pages_and_dumps(loaded, kg,
         ask = requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"},
                            headers={"Accept": "application/sparql-results+json"}, timeout=30)
         assert ask.json()["boolean"] is True
+        construct = requests.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=30,
+                                 params={"query": "CONSTRUCT WHERE { ?s a ?t }"})
+        assert construct.status_code == 200, construct.text
+        types = Graph().parse(data=construct.text, format="turtle")
+        assert len(types) == len(kg.select("SELECT DISTINCT ?s ?t WHERE { ?s a ?t }"))
