@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -12,6 +15,7 @@ import requests
 from rdflib import Graph
 
 from mha_kg.cli.main import cli
+from mha_kg.query.engine import RemoteEngine
 
 from . import engines
 from .conftest import serve
@@ -88,3 +92,41 @@ def test_serve_over_the_remote_store_answers_queries_pages_and_dumps(loaded, kg,
         assert construct.status_code == 200, construct.text
         types = Graph().parse(data=construct.text, format="turtle")
         assert len(types) == len(kg.select("SELECT DISTINCT ?s ?t WHERE { ?s a ?t }"))
+
+
+class _ComunicaLike(BaseHTTPRequestHandler):
+    """Answers every query as Comunica's endpoint does: SPARQL JSON with a `metadata` member
+    after `results` (which a strict reader refuses)."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = json.dumps({
+            "head": {"vars": ["g"]},
+            "results": {"bindings": [{"g": {"type": "uri", "value": GRAPH}}]},
+            "metadata": {"httpRequests": 3},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/sparql-results+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+GRAPH = "https://w3id.org/mha-kg/graph/data"
+
+
+def test_a_results_document_with_extra_members_is_read(settings):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ComunicaLike)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        engine = RemoteEngine(url, {**settings, "store": url})
+        assert engine.graph_names() == [GRAPH]
+        assert engine.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").records() == [{"g": GRAPH}]
+    finally:
+        server.shutdown()
+        server.server_close()

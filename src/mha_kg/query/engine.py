@@ -234,9 +234,8 @@ class RemoteEngine:
         if remote.stopped_at_time_limit(reply.headers):
             raise timed_out(limit_ms)
         try:
-            answer = (remote.parse_graph(reply.body, reply.media) if kind == "graph"
-                      else remote.parse_results(reply.body, reply.media))
-            collected = workers.collect(answer, max_rows or 2**62)
+            read = remote.read_graph if kind == "graph" else remote.read_results
+            collected = read(reply.body, reply.media, max_rows or 2**62)
             if form == "ASK" and collected[0] == "bindings":
                 boolean = remote.ask_answer(*collected[1])
                 collected = collected if boolean is None else ("boolean", boolean, False)

@@ -31,6 +31,7 @@ import pyoxigraph as ox
 
 from ..errors import KGError
 from ..namespaces import graph_iri
+from . import workers
 
 NTRIPLES = "application/n-triples"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
@@ -153,15 +154,19 @@ def project_graphs(names: list[str], base: str) -> list[str]:
     return sorted(name for name in names if name.startswith(prefix))
 
 
-def parse_results(body: bytes, media: str):
-    """A SELECT/ASK answer; extra JSON members (Comunica's `metadata`) are ignored."""
+def read_results(body: bytes, media: str, max_rows: int) -> tuple:
+    """A SELECT/ASK answer, collected; extra JSON members (Comunica's `metadata`) are ignored.
+
+    Oxigraph's reader is lazy and strict: it refuses a member after `results` only
+    when it reaches it, so the answer is read again from its standard members.
+    """
     fmt = ox.QueryResultsFormat.from_media_type(media) or ox.QueryResultsFormat.JSON
     try:
-        return ox.parse_query_results(body, format=fmt)
+        return workers.collect(ox.parse_query_results(body, format=fmt), max_rows)
     except SyntaxError:
         if fmt != ox.QueryResultsFormat.JSON:
             raise
-        return ox.parse_query_results(_standard_json(body), format=fmt)
+        return workers.collect(ox.parse_query_results(_standard_json(body), format=fmt), max_rows)
 
 
 def _standard_json(body: bytes) -> bytes:
@@ -188,9 +193,10 @@ def ask_answer(names: list[str], rows: list) -> bool | None:
     return any(row[0] is not None and row[0].value not in ("0", "false") for row in rows)
 
 
-def parse_graph(body: bytes, media: str) -> list[ox.Triple]:
+def read_graph(body: bytes, media: str, max_rows: int) -> tuple:
+    """A CONSTRUCT/DESCRIBE answer, collected."""
     fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
-    return [quad.triple for quad in ox.parse(body, format=fmt)]
+    return workers.collect((quad.triple for quad in ox.parse(body, format=fmt)), max_rows)
 
 
 # ------------------------------------------------------------------ mha-kg load
