@@ -17,7 +17,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from ..errors import KGError, bad_request, timed_out
-from ..namespaces import all_prefixes
+from ..namespaces import all_prefixes, graph_iri
 from . import remote, sparql, workers
 from .inline import CheapQueries
 from .sparql import QueryResult
@@ -160,7 +160,7 @@ class RemoteEngine:
         checked = sparql.check(query, self.settings)
         limit_ms = _time_limit(self.settings, time_limit_ms)
         if default_graphs is None and named_graphs is None and not checked.has_from:
-            default_graphs = named_graphs = self.project_graphs()
+            default_graphs = named_graphs = self._dataset()
         result, cap = self._ask(query, default_graphs, named_graphs, limit_ms,
                                 max_rows or self.settings["max_returned_rows"])
         if cap is not None and len(result) >= cap and not result.truncated:
@@ -168,8 +168,7 @@ class RemoteEngine:
         return result
 
     def run_trusted(self, query: str) -> QueryResult:
-        graphs = self.project_graphs()
-        return self._trusted(query, graphs)
+        return self._trusted(query, self._dataset())
 
     def _trusted(self, query: str, graphs: tuple[str, ...] | None) -> QueryResult:
         """The whole answer: when the engine cuts it, it is fetched again a page at a time."""
@@ -205,6 +204,11 @@ class RemoteEngine:
             self._graphs = (now, tuple(remote.project_graphs(self._all_graphs(),
                                                              self.settings["base_iri"])))
         return self._graphs[1]
+
+    def _dataset(self) -> tuple[str, ...]:
+        """The graphs a query sees by default. With none of the project's loaded, a graph
+        no one has: naming none would let the engine answer from all it keeps."""
+        return self.project_graphs() or (graph_iri(self.settings["base_iri"], ""),)
 
     def _all_graphs(self) -> list[str]:
         """`GRAPH ?g {}` lists graphs on most engines; Virtuoso answers it with one empty row."""
