@@ -19,8 +19,8 @@ from .options import with_settings
               help="Its Graph Store Protocol endpoint (default: the store_gsp setting, or /store "
                    "beside an Oxigraph /query).")
 @click.option("--default-graph", is_flag=True,
-              help="Also copy every triple into the default graph, for engines that cannot query "
-                   "the union of the named graphs.")
+              help="Also copy every triple into the default graph, for engines that ignore the "
+                   "protocol's default-graph-uri (mha-kg names the project's graphs in every query).")
 @with_settings
 def command(settings, store_url, gsp, default_graph):
     """Build the dataset (validated, with its closure) and PUT every named graph to a remote store.
@@ -35,8 +35,9 @@ def command(settings, store_url, gsp, default_graph):
       mha-kg load --store http://127.0.0.1:7878/query
       mha-kg serve --store http://127.0.0.1:7878/query
     \b
-      MHA_KG_STORE_USER=dba MHA_KG_STORE_PASSWORD=... mha-kg load \\
-        --store http://127.0.0.1:8890/sparql --gsp http://127.0.0.1:8890/sparql-graph-crud-auth
+      read -rs MHA_KG_STORE_PASSWORD; export MHA_KG_STORE_PASSWORD
+      MHA_KG_STORE_USER=dba mha-kg load --store http://127.0.0.1:8890/sparql \\
+        --gsp http://127.0.0.1:8890/sparql-graph-crud-auth
     """
     settings["store"] = store_url
     if gsp:

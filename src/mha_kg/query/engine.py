@@ -171,7 +171,11 @@ class RemoteEngine:
         return self._trusted(query, self._dataset())
 
     def _trusted(self, query: str, graphs: tuple[str, ...] | None) -> QueryResult:
-        """The whole answer: when the engine cuts it, it is fetched again a page at a time."""
+        """The whole answer: when the engine cuts it, it is fetched again a page at a time.
+
+        Pages are `LIMIT cap OFFSET n` of solutions; the application's CONSTRUCTs make one
+        triple per solution, so a page of triples is never longer than the cap either.
+        """
         limit_ms = self.settings["sparql_time_limit_ms"]
         max_rows = self.settings["max_returned_rows"] * 10
         result, cap = self._ask(query, graphs, graphs, limit_ms, max_rows)
