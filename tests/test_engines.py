@@ -224,6 +224,13 @@ def test_site_page_is_the_same(path, live_server, over):
     same(path, live_server, over, kind=SITE_PAGES[path], headers={"Accept": accept})
 
 
+def test_ontology_term_pages_are_the_same(live_server, over):
+    terms = sorted(set(re.findall(r'href="/def/([^"#]+)"', fetch(live_server, "/def").text)))
+    assert terms
+    for name in terms if FULL else terms[::5]:
+        same(f"/def/{name}", live_server, over, headers={"Accept": "text/html"})
+
+
 def test_every_class_page_is_the_same(live_server, over, kg):
     names = sorted({a for a in re.findall(r'href="/types/([^"]+)"',
                                           fetch(live_server, "/types/").text)})
@@ -315,6 +322,7 @@ def test_example_query_is_the_same(query, live_server, over):
     if "SERVICE" in query.text.upper():
         pytest.skip("federated: refused by the allowlist on both")
     same(f"/query/{query.name}.csv", live_server, over)
+    same(f"/query/{query.name}", live_server, over, headers={"Accept": "text/html"})
 
 
 def test_every_competency_question_is_answered_the_same(live_server, over):
@@ -335,7 +343,16 @@ def test_search_is_the_same(words, live_server, over):
 
 
 def test_reconciliation_is_the_same(live_server, over):
+    """The OpenRefine flow: manifest, a batch, suggest, preview, property proposals, extension."""
     queries = {"q0": {"query": "University of Keele"}, "q1": {"query": "Nottingham"},
                "q2": {"query": "Midlands Engine", "type": "http://www.w3.org/ns/org#Organization"}}
     same("/reconcile", live_server, over, method="POST", data={"queries": json.dumps(queries)})
     same("/reconcile", live_server, over)
+    for kind, prefix in (("entity", "warw"), ("type", "univ"), ("property", "mem")):
+        same(f"/reconcile/suggest/{kind}?prefix={prefix}", live_server, over)
+    same("/reconcile/preview?id=organisation/university-of-warwick", live_server, over)
+    same("/reconcile/propose_properties?type=http://www.w3.org/ns/org%23Organization", live_server, over)
+    ids = ["organisation/university-of-warwick", "organisation/hdr-uk-midlands", "person/simon-ball"]
+    extend = {"ids": ids, "properties": [{"id": p} for p in (
+        "ror", "wikidata", "parent", "members", "people", "posts", "projects", "headOf")]}
+    same("/reconcile/extend", live_server, over, method="POST", data={"extend": json.dumps(extend)})
