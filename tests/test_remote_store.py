@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -127,6 +130,52 @@ def test_a_results_document_with_extra_members_is_read(settings):
         engine = RemoteEngine(url, {**settings, "store": url})
         assert engine.graph_names() == [GRAPH]
         assert engine.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").records() == [{"g": GRAPH}]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _BasicGraphStore(BaseHTTPRequestHandler):
+    """A Graph Store that wants HTTP basic login (user `curator`, password `s3cret`) and
+    keeps what it is sent, by graph."""
+
+    received: ClassVar[dict[str, int]] = {}
+    refused: ClassVar[int] = 0
+
+    def do_PUT(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        expected = "Basic " + base64.b64encode(b"curator:s3cret").decode()
+        if self.headers.get("Authorization") != expected:
+            type(self).refused += 1
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="graph store"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        graph = parse_qs(urlsplit(self.path).query)["graph"][0]
+        self.received[graph] = len(list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_load_logs_in_with_http_basic_when_the_store_asks(runner_module, settings, kg):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BasicGraphStore)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        arguments = ["load", "--store", url + "/query", "--setting", "state_dir", settings["state_dir"]]
+        refused = runner_module.invoke(cli, arguments, env={"MHA_KG_STORE_USER": "curator",
+                                                            "MHA_KG_STORE_PASSWORD": "wrong"})
+        assert refused.exit_code == 1 and "store_password" in refused.output
+        assert "wrong" not in refused.output and _BasicGraphStore.received == {}
+        loaded = runner_module.invoke(cli, arguments, env={"MHA_KG_STORE_USER": "curator",
+                                                           "MHA_KG_STORE_PASSWORD": "s3cret"})
+        assert loaded.exit_code == 0, loaded.output
+        assert _BasicGraphStore.received == kg.stats()["graphs"]
+        assert _BasicGraphStore.refused >= 2  # each login was asked for, not sent unasked
     finally:
         server.shutdown()
         server.server_close()
