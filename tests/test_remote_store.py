@@ -179,3 +179,10 @@ def test_load_logs_in_with_http_basic_when_the_store_asks(runner_module, setting
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_serving_over_an_unreachable_store_is_a_one_line_error(runner_module, tmp_path):
+    result = runner_module.invoke(cli, ["serve", "--store", "http://127.0.0.1:9/sparql", "--port", "0",
+                                        "--setting", "state_dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "cannot be reached" in result.output

@@ -20,6 +20,7 @@ the engine's own (`project_graphs`), and a row cap announced only in a header
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -93,8 +94,8 @@ def send(client: urllib.request.OpenerDirector, method: str, url: str, body: byt
         if isinstance(exc.reason, TimeoutError):
             raise exc.reason from None
         raise KGError(f"the remote store at {_shown(url)} cannot be reached: {exc.reason}", 502) from None
-    except ConnectionError as exc:
-        raise KGError(f"the remote store at {_shown(url)} cannot be reached: {exc}", 502) from None
+    except (ConnectionError, http.client.HTTPException) as exc:  # dropped, or a broken answer
+        raise KGError(f"the remote store at {_shown(url)} failed to answer: {exc!r}", 502) from None
 
 
 def _refused(exc: urllib.error.HTTPError, method: str, url: str) -> KGError:
@@ -102,7 +103,7 @@ def _refused(exc: urllib.error.HTTPError, method: str, url: str) -> KGError:
     if exc.code in (401, 403):
         return KGError(f"the remote store refused {method} {_shown(url)} ({exc.code}): set the "
                        "store_user and store_password settings (MHA_KG_STORE_PASSWORD) to an account "
-                       "allowed to write", 502)
+                       "it accepts", 502)
     if "estimated execution time" in detail:  # Virtuoso refuses before it starts
         return KGError(f"the remote store will not run this query: {detail}", 503)
     status = 400 if exc.code in (400, 406, 415) else 502
