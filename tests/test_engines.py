@@ -316,6 +316,14 @@ def test_a_query_stopped_at_the_time_limit_is_stopped_inside_virtuoso(virtuoso, 
     assert remote.stopped_at_time_limit(direct.headers)
 
 
+def test_a_query_the_engine_cannot_parse_is_a_one_line_400(live_server, over):
+    for base in (live_server, over):
+        answer = fetch(base, "/sparql", params={"query": "SELECT * WHERE { ?s ?p }"},
+                       headers={"Accept": "application/json"})
+        assert answer.status_code == 400, (base, answer.text)
+        assert answer.json()["error"] and "Traceback" not in answer.text
+
+
 # ------------------------------------------------------------------ examples, questions, search
 
 
