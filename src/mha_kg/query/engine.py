@@ -146,7 +146,7 @@ class RemoteEngine:
     a user's answer cut; the application's own queries page through it instead.
     """
 
-    GRAPHS_TTL_S = 30  # graphs loaded while serving are seen this much later at most
+    GRAPHS_TTL_S = 60  # graphs loaded while serving are seen this much later at most
 
     def __init__(self, url: str, settings: dict):
         self.url = url
