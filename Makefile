@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench bench-pictures screenshots outline browser faults clean
+.PHONY: serve test lint bench bench-pictures screenshots outline browser virtuoso engines faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,18 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: $(VENV)/.installed-test browser
+# Debian's OpenLink Virtuoso: the remote-engine tests start one on loopback (tests/engines.py).
+virtuoso:
+	@command -v virtuoso-t >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; }
+
+test: $(VENV)/.installed-test browser virtuoso
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
+
+# The full remote-engine comparison: every entity, over Virtuoso and the Oxigraph server.
+engines: $(VENV)/.installed-test virtuoso
+	MHA_KG_ENGINES_FULL=1 $(BIN)/pytest -p no:cacheprovider tests/test_engines.py tests/test_remote_store.py
 
 # The engine comparison (docs/performance.md), the search and reconciliation
 # figures (docs/search.md), the 60-second load test and the writes under read load

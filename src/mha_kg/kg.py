@@ -93,8 +93,8 @@ class KnowledgeGraph:
         return quads
 
     def graph_names(self) -> list[str]:
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g {} } ORDER BY ?g")
-        return [r["g"].value for r in rows]
+        """The named graphs, sorted (over a remote engine: the project's, not the engine's own)."""
+        return self.engine.graph_names()
 
     # ------------------------------------------------------------------ stats
 

@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store", "", "URL of a remote SPARQL 1.1 endpoint to run over instead of the embedded store."),
     Setting("store_update", "", "Update endpoint of the remote store (default: the store URL)."),
     Setting("store_gsp", "", "Graph Store Protocol endpoint of the remote store, for `mha-kg load`."),
+    Setting("store_user", "", "User name for the remote store (HTTP digest or basic, as it asks)."),
+    Setting("store_password", "", "Password for store_user: set it in a config file or "
+            "MHA_KG_STORE_PASSWORD, not on the command line. Never shown."),
     Setting("sparql_time_limit_ms", 30000, "Queries running longer are stopped with a 503."),
     Setting("max_returned_rows", 10000,
             "Most rows (or triples) one query returns; more are cut and flagged."),
@@ -97,6 +100,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ror_review_threshold", 0.45,
             "`mha-kg link ror`: score at or above which a pair goes to the review list."),
 )
+
+#: Settings whose values are never shown.
+SECRETS = ("write_token", "store_password")
+#: Settings refused on the command line, where the shell history would keep them.
+NOT_ON_COMMAND_LINE = ("store_password",)
 
 _BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -144,7 +152,11 @@ def load(
     if config is not None:
         resolved.update(from_file(config))
     resolved.update(from_env(os.environ if environ is None else environ))
-    resolved.update({name: setting(name).coerce(value) for name, value in pairs})
+    for name, value in pairs:
+        if name in NOT_ON_COMMAND_LINE:
+            raise KGError(f"{name} is not taken from the command line, where the shell history "
+                          f"keeps it: set {ENV_PREFIX}{name.upper()} or put it in a --config file")
+        resolved[name] = setting(name).coerce(value)
     for name, value in (overrides or {}).items():
         resolved[name] = setting(name).coerce(value)
     resolved["base_iri"] = resolved["base_iri"].rstrip("/")
@@ -161,10 +173,12 @@ def default_project_dir() -> Path:
 
 
 def public(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings safe to show on /-/settings.json: never the write token or a file-system path."""
+    """Settings safe to show on /-/settings.json: never a secret (the write token, the store's
+    password) or a file-system path."""
     shown = {s.name: settings.get(s.name, s.default) for s in SETTINGS}
-    if shown["write_token"]:
-        shown["write_token"] = "(set)"
+    for secret in SECRETS:
+        if shown[secret]:
+            shown[secret] = "(set)"
     for name in PRIVATE_PATHS:  # where the files are is no one else's business
         shown[name] = "(hidden)"
     return shown

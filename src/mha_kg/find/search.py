@@ -189,6 +189,10 @@ def collect(kg: KnowledgeGraph) -> list[Record]:
             record = records.get(row["s"].value)
             if record is not None and row["o"].value not in getattr(record, attribute):
                 getattr(record, attribute).append(row["o"].value)
+    for record in records.values():  # the same lists whatever order the engine answers in
+        record.ids.sort()
+        record.websites.sort()
+        record.parents.sort()
     return [r for r in records.values() if r.names.get("name") or r.names.get("alt")]
 
 

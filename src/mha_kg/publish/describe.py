@@ -167,8 +167,9 @@ def _group(rows: list[tuple], names: dict[str, str], graph_prefix: str,
     for (predicate, _), statement in merged.items():
         groups.setdefault(predicate, []).append(statement)
     order = sorted(groups, key=lambda p: (p != RDF_TYPE, groups[p][0].predicate.curie or p))
-    return [(groups[p][0].predicate, sorted(groups[p], key=lambda s: s.value.shown.lower()))
-            for p in order]
+    return [(groups[p][0].predicate,
+             sorted(groups[p], key=lambda s: (s.value.shown.lower(), s.value.iri or "", s.value.text)))
+            for p in order]  # ties broken by IRI: the same page whatever order the engine answers in
 
 
 def _value(term, names: dict[str, str], prefixes: dict[str, str]) -> Value:
@@ -209,7 +210,8 @@ def instances(kg: KnowledgeGraph, class_iri: str, offset: int, size: int) -> tup
     rows = kg.select(
         f"SELECT ?s (MIN(?l) AS ?label) WHERE {{ ?s a <{class_iri}> "
         f"OPTIONAL {{ VALUES ?p {{ {props} }} ?s ?p ?l }} }} GROUP BY ?s "
-        f"ORDER BY LCASE(COALESCE(MIN(?l), STR(?s))) ?s LIMIT {int(size)} OFFSET {int(offset)}")
+        f"ORDER BY LCASE(COALESCE(MIN(STR(?l)), STR(?s))) ?s LIMIT {int(size)} OFFSET {int(offset)}")
+    # MIN(STR(?l)), not MIN(?l): Virtuoso cannot LCASE an aggregated literal (error SR586).
     values = []
     for row in rows:
         if isinstance(row["s"], ox.NamedNode):

@@ -64,14 +64,14 @@ class Network:
 def build(kg: KnowledgeGraph) -> Network:
     """Nodes and edges from the graph, laid out around the alliance."""
     rows = kg.select(PREFIXES + """
-        SELECT ?x (SAMPLE(?l) AS ?label) (MAX(?k) AS ?kind) WHERE {
+        SELECT ?x (MIN(?l) AS ?label) (MAX(?k) AS ?kind) WHERE {
           { ?x a org:Organization BIND(1 AS ?k) }
           UNION { ?x a schema:CollegeOrUniversity BIND(2 AS ?k) }
           UNION { ?x a schema:MedicalOrganization BIND(2 AS ?k) }
           UNION { ?x a foaf:Person BIND(3 AS ?k) }
           UNION { ?x a schema:ResearchProject BIND(4 AS ?k) }
           OPTIONAL { ?x rdfs:label ?l }
-        } GROUP BY ?x""")
+        } GROUP BY ?x ORDER BY ?x""")  # ordered and MIN: the same layout on every engine
     kinds = {1: "organisation", 2: "partner", 3: "person", 4: "initiative"}
     network = Network()
     for row in rows:
@@ -80,7 +80,7 @@ def build(kg: KnowledgeGraph) -> Network:
         network.nodes[iri] = Node(iri, label, kinds[int(row["kind"].value)])
     seen = set()
     for name, pattern in EDGE_PATTERNS:
-        for row in kg.select(PREFIXES + f"SELECT DISTINCT ?a ?b WHERE {{ {pattern} }}"):
+        for row in kg.select(PREFIXES + f"SELECT DISTINCT ?a ?b WHERE {{ {pattern} }} ORDER BY ?a ?b"):
             a, b = row["a"].value, row["b"].value
             if a in network.nodes and b in network.nodes and a != b and (a, b) not in seen:
                 seen.add((a, b))

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import signal
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Protocol
 
 import pyoxigraph as ox
 
 from ..errors import KGError, bad_request, timed_out
-from ..namespaces import all_prefixes
-from . import sparql, workers
+from ..namespaces import all_prefixes, graph_iri
+from . import remote, sparql, workers
 from .inline import CheapQueries
 from .sparql import QueryResult
 
@@ -40,6 +38,8 @@ class Engine(Protocol):
         those formats (results, graph) in `QueryResult.body`."""
 
     def run_trusted(self, query: str) -> QueryResult: ...
+
+    def graph_names(self) -> list[str]: ...
 
     def warm(self) -> None: ...
 
@@ -131,6 +131,9 @@ class EmbeddedEngine:
         self.cheap = CheapQueries(self.settings["inline_query_ms"])
         self.pool.switch(store_path)
 
+    def graph_names(self) -> list[str]:
+        return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
     def run_trusted(self, query: str) -> QueryResult:
         job = workers.Job(query, None, None, True, self.settings["max_returned_rows"] * 10)
         return self._run_inline(job, time.perf_counter())
@@ -140,64 +143,127 @@ class EmbeddedEngine:
 
 
 class RemoteEngine:
-    """Any SPARQL 1.1 Protocol endpoint (Fuseki, GraphDB, Virtuoso, Oxigraph...)."""
+    """Any SPARQL 1.1 Protocol endpoint (Virtuoso, Fuseki, GraphDB, the Oxigraph server...).
+
+    Queries see the project's graphs only: unless a query names its own dataset
+    (FROM, or the protocol's graph parameters), each request names the project's
+    graphs as its default graphs (so the default graph is their union) and as its
+    named graphs, whatever the engine keeps beside them. Each query form asks for
+    what it returns, a graph or a results table. A row cap set by the engine marks
+    a user's answer cut; the application's own queries page through it instead.
+    """
+
+    GRAPHS_TTL_S = 60  # graphs loaded while serving are seen this much later at most
 
     def __init__(self, url: str, settings: dict):
         self.url = url
         self.settings = settings
+        self.client = remote.opener(settings)
+        self.server: str | None = None  # the engine's Server header: its dialect
+        self._graphs: tuple[float, tuple[str, ...]] | None = None
 
     def run(self, query, *, default_graphs=None, named_graphs=None, time_limit_ms=None,
             max_rows=None, output=(None, None)) -> QueryResult:
-        sparql.check(query, self.settings)
+        checked = sparql.check(query, self.settings)
         limit_ms = _time_limit(self.settings, time_limit_ms)
-        return self._post(query, default_graphs, named_graphs, limit_ms,
-                          max_rows or self.settings["max_returned_rows"])
+        if default_graphs is None and named_graphs is None and not checked.has_from:
+            default_graphs = named_graphs = self._dataset()
+        result, cap = self._ask(query, default_graphs, named_graphs, limit_ms,
+                                max_rows or self.settings["max_returned_rows"])
+        if cap is not None and len(result) >= cap and not result.truncated:
+            result.truncated, result.cut_at = True, cap  # cut by the engine, not by us
+        return result
 
     def run_trusted(self, query: str) -> QueryResult:
-        return self._post(query, None, None, self.settings["sparql_time_limit_ms"],
-                          self.settings["max_returned_rows"] * 10)
+        return self._trusted(query, self._dataset())
 
-    def _post(self, query, default_graphs, named_graphs, limit_ms, max_rows) -> QueryResult:
+    def _trusted(self, query: str, graphs: tuple[str, ...] | None) -> QueryResult:
+        """The whole answer: when the engine cuts it, it is fetched again a page at a time.
+
+        Pages are `LIMIT cap OFFSET n` of solutions; the application's CONSTRUCTs make one
+        triple per solution, so a page of triples is never longer than the cap either.
+        """
+        limit_ms = self.settings["sparql_time_limit_ms"]
+        max_rows = self.settings["max_returned_rows"] * 10
+        result, cap = self._ask(query, graphs, graphs, limit_ms, max_rows)
+        if cap is None or len(result) < cap or result.kind == "boolean":
+            return result
+        if {"LIMIT", "OFFSET"} & set(sparql.keywords(query)):
+            result.truncated = True  # a query that pages itself is not paged again
+            return result
+        whole = None
+        for offset in range(0, max_rows, cap):
+            page, _ = self._ask(f"{query}\nLIMIT {cap} OFFSET {offset}", graphs, graphs,
+                                limit_ms, max_rows)
+            if whole is None:
+                whole = page
+            else:
+                whole.rows += page.rows
+                whole.triples += page.triples
+            if len(page) < cap:
+                return whole
+        whole.truncated = True
+        return whole
+
+    def graph_names(self) -> list[str]:
+        return list(self.project_graphs())
+
+    def project_graphs(self) -> tuple[str, ...]:
+        """The project's named graphs on the engine, asked again every GRAPHS_TTL_S."""
+        now = time.monotonic()
+        if self._graphs is None or now - self._graphs[0] > self.GRAPHS_TTL_S:
+            self._graphs = (now, tuple(remote.project_graphs(self._all_graphs(),
+                                                             self.settings["base_iri"])))
+        return self._graphs[1]
+
+    def _dataset(self) -> tuple[str, ...]:
+        """The graphs a query sees by default. With none of the project's loaded, a graph
+        no one has: naming none would let the engine answer from all it keeps."""
+        return self.project_graphs() or (graph_iri(self.settings["base_iri"], ""),)
+
+    def _all_graphs(self) -> list[str]:
+        """`GRAPH ?g {}` lists graphs on most engines; Virtuoso answers it with one empty row."""
+        listed, _ = self._ask("SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", None, None,
+                              self.settings["sparql_time_limit_ms"], None)
+        if any(row[0] is None for row in listed.rows):
+            listed = self._trusted("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", None)
+        return [row[0].value for row in listed.rows if row[0] is not None]
+
+    def _ask(self, query: str, default_graphs, named_graphs, limit_ms: int,
+             max_rows: int | None) -> tuple[QueryResult, int | None]:
+        """One request: the answer (at most max_rows) and the row cap the engine applied."""
+        form = sparql.query_form(query)
+        kind = "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
         params = [("query", query)]
         params += [("default-graph-uri", g) for g in default_graphs or ()]
         params += [("named-graph-uri", g) for g in named_graphs or ()]
-        request = urllib.request.Request(
-            self.url,
-            data=urllib.parse.urlencode(params).encode(),
-            headers={
-                "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
+        params += remote.time_limit_params(self.server or "", limit_ms)
+        headers = {"Accept": remote.ACCEPT[kind], "Content-Type": "application/x-www-form-urlencoded"}
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=limit_ms / 1000) as response:
-                body = response.read()
-                media = response.headers.get_content_type()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:300].decode("utf-8", "replace")
-            status = 400 if exc.code in (400, 406, 415) else 502
-            raise KGError(f"the remote store answered {exc.code}: {detail}", status) from None
+            reply = remote.send(self.client, "POST", self.url, urllib.parse.urlencode(params).encode(),
+                                headers, limit_ms / 1000 + 1)
         except TimeoutError:
             raise timed_out(limit_ms) from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise KGError(f"the remote store at {self.url} cannot be reached: {exc}", 502) from None
-        return _remote_result(body, media, max_rows, started)
+        self.server = reply.headers.get("Server", "")
+        if remote.stopped_at_time_limit(reply.headers):
+            raise timed_out(limit_ms)
+        try:
+            read = remote.read_graph if kind == "graph" else remote.read_results
+            collected = read(reply.body, reply.media, max_rows or 2**62)
+            if form == "ASK" and collected[0] == "bindings":
+                boolean = remote.ask_answer(*collected[1])
+                collected = collected if boolean is None else ("boolean", boolean, False)
+        except (SyntaxError, ValueError) as exc:
+            raise KGError(f"the remote store's {reply.media} answer cannot be read: {exc}", 502) from None
+        return _to_result(*collected, started), remote.engine_cap(reply.headers)
 
     def warm(self) -> None:
-        """Nothing to start: the remote engine is already running."""
+        """Learn the engine's dialect and the project's graphs before the first query."""
+        self.project_graphs()
 
     def close(self) -> None:
         pass
-
-
-def _remote_result(body: bytes, media: str, max_rows: int, started: float) -> QueryResult:
-    if media in ("application/sparql-results+json", "application/json"):
-        answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-    else:
-        fmt = ox.RdfFormat.from_media_type(media) or ox.RdfFormat.N_TRIPLES
-        answer = (quad.triple for quad in ox.parse(body, format=fmt))
-    return _to_result(*workers.collect(answer, max_rows), started)
 
 
 def _worker_failure(exc: workers.WorkerFailed, settings: dict) -> KGError:

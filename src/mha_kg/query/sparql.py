@@ -43,6 +43,7 @@ class QueryResult:
     boolean: bool | None = None
     triples: list[Any] = field(default_factory=list)
     truncated: bool = False
+    cut_at: int | None = None  # the cap that cut it when not max_returned_rows: a remote engine's
     elapsed_ms: float = 0.0
     body: bytes | None = None  # already serialised, in the format named by body_format
     body_format: str | None = None
@@ -211,3 +212,23 @@ def _is_update(text: str) -> bool:
 
 
 _is_update_cached = functools.lru_cache(maxsize=1024)(_is_update)
+
+
+def query_form(text: str) -> str:
+    """SELECT, CONSTRUCT, ASK or DESCRIBE: the query's first form keyword ('' if none).
+
+    A remote engine is asked for a graph or a results table by this.
+
+    >>> query_form('PREFIX s: <http://e/SELECT> CONSTRUCT { ?s ?p ?o } WHERE { SELECT * {} }')
+    'CONSTRUCT'
+    """
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _query_form_cached(text)
+    return _query_form(text)
+
+
+def _query_form(text: str) -> str:
+    return next((word for word in keywords(text) if word in _QUERY_WORDS), "")
+
+
+_query_form_cached = functools.lru_cache(maxsize=1024)(_query_form)

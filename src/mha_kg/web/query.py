@@ -54,4 +54,4 @@ def named(name: str):
     return pages.page("named.html", example=example, values=values, text=text, result=result,
                       records=[[describe.to_value(t, responses.kg().prefixes) for t in row]
                                for row in result.rows], downloads=downloads, editor=editor,
-                      limit=responses.settings()["max_returned_rows"])
+                      limit=result.cut_at or responses.settings()["max_returned_rows"])

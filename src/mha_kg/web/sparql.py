@@ -40,7 +40,8 @@ def endpoint():
     fmt = offered[kind] or formats.for_request(accept, named, kind)
     headers = {"X_Elapsed_Ms": str(fmt_result.elapsed_ms)}
     if fmt_result.truncated:
-        headers["X_Truncated"] = f"true; limit={responses.settings()['max_returned_rows']}"
+        limit = fmt_result.cut_at or responses.settings()["max_returned_rows"]
+        headers["X_Truncated"] = f"true; limit={limit}"
     if fmt_result.body is not None and fmt_result.body_format == fmt.name:
         body = fmt_result.body  # serialised by the query worker
     elif kind == "graph":
