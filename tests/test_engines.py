@@ -211,7 +211,7 @@ def test_an_engine_without_the_projects_graphs_answers_from_nothing(virtuoso, kg
 
 
 SITE_PAGES = {"/": "text", "/types/": "text", "/def": "text", "/def.ttl": "ttl", "/query": "text",
-              "/-/queries.json": "text", "/map": "text", "/map.json": "text", "/map.svg": "text",
+              "/-/queries.json": "text", "/map": "text", "/map.json": "text", "/network.json": "text",
               "/picture.svg": "text", "/dumps/": "text", "/context.jsonld": "text",
               "/.well-known/void": "ttl", "/.well-known/void.ttl": "ttl", "/dataset": "ttl",
               "/-/metadata.json": "text", "/sparql": "ttl",
