@@ -7,6 +7,8 @@ from the configured base and nowhere else.
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
@@ -61,3 +63,46 @@ def graph_iri(base: str, name: str) -> str:
 
 def ontology_iri(base: str) -> str:
     return f"{base}/def"
+
+
+# ---------------------------------------------------------------------------
+# Curated changes (curate/changes.py): one named graph per changeset
+# ---------------------------------------------------------------------------
+
+#: A change id is slug-safe: letters, digits, `-`, `_` and `.`, at most 80 characters.
+CHANGE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}"
+
+
+def change_graph_iri(base: str, change_id: str) -> str:
+    """The named graph that holds one changeset: `<base>/graph/change/<id>`."""
+    return f"{base}/graph/change/{change_id}"
+
+
+def change_iri(base: str, change_id: str) -> str:
+    """The changeset itself, a prov:Activity: `<base>/id/change/<id>`."""
+    return f"{base}/id/change/{change_id}"
+
+
+def curator_iri(base: str, slug: str) -> str:
+    """A curator, the prov:Agent of changesets: `<base>/id/curator/<slug>`."""
+    return f"{base}/id/curator/{slug}"
+
+
+def graph_kind(base: str, iri: str) -> str:
+    """'standard' (one of GRAPH_NAMES), 'change' (a changeset's graph) or 'other'.
+
+    The one rule both the live write path and a rebuild follow: standard graphs
+    are data (inferred over and validated), change graphs are history (kept and
+    queryable, never validated as data nor given to OWL-RL), and any other graph
+    name is refused by the curated project.
+    """
+    if iri in {graph_iri(base, name) for name in GRAPH_NAMES}:
+        return "standard"
+    prefix = f"{base}/graph/change/"
+    if iri.startswith(prefix) and re.fullmatch(CHANGE_ID_PATTERN, iri[len(prefix):]):
+        return "change"
+    return "other"
+
+
+def is_change_graph(base: str, iri: str) -> bool:
+    return graph_kind(base, iri) == "change"

@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_cache_ttl", 5, "Cache-Control max-age, in seconds, of read responses."),
     Setting("write_token", "",
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
+    Setting("curators_file", "",
+            "JSON file of curators (name and SHA-256 of their token) who may edit in the browser; "
+            "empty: <state_dir>/curators.json. No curators: nothing can be changed from a page."),
+    Setting("session_secret", "",
+            "Key that signs curators' session cookies; empty: a random key per start (sign in again "
+            "after a restart)."),
     Setting("ror_link_threshold", 0.75, "`mha-kg link ror`: score at or above which a ROR record is linked."),
     Setting("ror_review_threshold", 0.45,
             "`mha-kg link ror`: score at or above which a pair goes to the review list."),
@@ -153,8 +159,9 @@ def default_project_dir() -> Path:
 def public(settings: Mapping[str, Any]) -> dict[str, Any]:
     """Settings safe to show on /-/settings.json: the write token is never shown."""
     shown = {s.name: settings.get(s.name, s.default) for s in SETTINGS}
-    if shown["write_token"]:
-        shown["write_token"] = "(set)"
+    for secret in ("write_token", "session_secret"):
+        if shown[secret]:
+            shown[secret] = "(set)"
     return shown
 
 
