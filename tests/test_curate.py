@@ -251,3 +251,21 @@ def test_writeback_shows_a_curated_change_as_a_turtle_diff(server, project):
     assert done.returncode == 0, done.stderr
     curated = (project["project"] / "data" / "curated.ttl").read_text()
     assert "o:coventry-university" in curated and 'schema:name "Coventry University"' in curated
+
+
+def test_source_watch_page_compares_and_accepting_is_a_recorded_change(server, project):
+    browser = sign_in(server, project["token"])
+    page = form_of(browser.get(server + "/-/source", timeout=30))
+    edited = (ROOT / "tests" / "fixtures" / "source" / "changed-director.txt").read_text(encoding="utf-8")
+    compared = browser.post(server + "/-/source", timeout=60, data={**page["hidden"], "text": edited})
+    soup = BeautifulSoup(compared.text, "html.parser")
+    assert soup.select_one("#result").get_text(strip=True) == "1 of 7 sections changed"
+    assert "Simon Ball" in [a.get_text() for a in soup.select(".source-change ul li > a")]
+    accept = form_of(compared)
+    accepted = browser.post(server + "/-/source", timeout=120, allow_redirects=False, data={
+        **accept["hidden"], "accept": "yes", "text": edited, "source": "note: saved copy, 1 Dec"})
+    assert accepted.status_code == 303
+    reference = project["project"] / "data" / "source" / "associated-organisations.txt"
+    assert reference.read_text(encoding="utf-8") == edited
+    latest = requests.get(server + "/changes?format=json", timeout=30).json()["changes"][0]
+    assert latest["added"][0]["predicate"] == "https://schema.org/sha256"
