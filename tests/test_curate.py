@@ -3,15 +3,14 @@
 Sign-in (hashed tokens, CSRF, session cookie), shape-driven new and edit
 forms, refusals beside the field with nothing stored, changesets in their
 own named graphs (SPARQL, history, recent changes, Atom), idempotent retries,
-revert, tombstones (410) and merges (301 + dcterms:isReplacedBy), and
-writeback of a curated change to the Turtle files.
+revert, tombstones (410) and merges (301 + dcterms:isReplacedBy), and the
+source watch page. Writeback of a curated change is in the browser story
+(tests/test_curate_browser.py), which stops its server first.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -241,16 +240,6 @@ def test_removed_entities_are_gone_and_merged_ones_redirect(server, project):
     assert sparql(server, f"SELECT ?k WHERE {{ <{BASE}/id/organisation/merged-university> "
                           "<http://purl.org/dc/terms/isReplacedBy> ?k }") == [
         {"k": f"{BASE}/id/organisation/university-of-warwick"}]
-
-
-def test_writeback_shows_a_curated_change_as_a_turtle_diff(server, project):
-    """Last in the module: the files of the copied project change (git diff would show it)."""
-    done = subprocess.run([sys.executable, "-m", "mha_kg", "writeback", "--setting", "project_dir",
-                           str(project["project"]), "--setting", "state_dir", str(project["root"] / "state")],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    curated = (project["project"] / "data" / "curated.ttl").read_text()
-    assert "o:coventry-university" in curated and 'schema:name "Coventry University"' in curated
 
 
 def test_source_watch_page_compares_and_accepting_is_a_recorded_change(server, project):

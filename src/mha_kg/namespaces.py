@@ -61,48 +61,51 @@ def graph_iri(base: str, name: str) -> str:
     return f"{base}/graph/{name}"
 
 
-def ontology_iri(base: str) -> str:
-    return f"{base}/def"
+#: The graphs a curator may write: every standard graph but the computed closure.
+WRITABLE_GRAPHS = tuple(name for name in GRAPH_NAMES if name != "inferred")
 
-
-# ---------------------------------------------------------------------------
-# Curated changes (curate/changes.py): one named graph per changeset
-# ---------------------------------------------------------------------------
-
-#: A change id is slug-safe: letters, digits, `-`, `_` and `.`, at most 80 characters.
-CHANGE_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}"
+#: A change id (client-chosen or minted): slug-safe, so it can name a graph, an IRI and a file.
+CHANGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 
 
 def change_graph_iri(base: str, change_id: str) -> str:
-    """The named graph that holds one changeset: `<base>/graph/change/<id>`."""
-    return f"{base}/graph/change/{change_id}"
+    """The named graph holding one changeset's history (PROV-O), `<base>/graph/change/<id>`."""
+    return graph_iri(base, f"change/{change_id}")
 
 
 def change_iri(base: str, change_id: str) -> str:
-    """The changeset itself, a prov:Activity: `<base>/id/change/<id>`."""
+    """The changeset itself, `<base>/id/change/<id>`."""
     return f"{base}/id/change/{change_id}"
 
 
 def curator_iri(base: str, slug: str) -> str:
-    """A curator, the prov:Agent of changesets: `<base>/id/curator/<slug>`."""
     return f"{base}/id/curator/{slug}"
 
 
-def graph_kind(base: str, iri: str) -> str:
-    """'standard' (one of GRAPH_NAMES), 'change' (a changeset's graph) or 'other'.
+def graph_kind(base: str, iri: str) -> str | None:
+    """The graph-name rule: "standard", "change", or None (refused).
 
-    The one rule both the live write path and a rebuild follow: standard graphs
-    are data (inferred over and validated), change graphs are history (kept and
-    queryable, never validated as data nor given to OWL-RL), and any other graph
-    name is refused by the curated project.
+    Written once, here: the live write path refuses what is None, and the
+    build validates and infers over the standard graphs only, so a change
+    graph is stored and queryable but never judged as alliance data.
+
+    >>> graph_kind("https://w3id.org/mha-kg", "https://w3id.org/mha-kg/graph/data")
+    'standard'
+    >>> graph_kind("https://w3id.org/mha-kg", "https://w3id.org/mha-kg/graph/change/c-1")
+    'change'
+    >>> graph_kind("https://w3id.org/mha-kg", "http://example.org/notes") is None
+    True
     """
-    if iri in {graph_iri(base, name) for name in GRAPH_NAMES}:
+    prefix = f"{base}/graph/"
+    if not iri.startswith(prefix):
+        return None
+    name = iri[len(prefix):]
+    if name in GRAPH_NAMES:
         return "standard"
-    prefix = f"{base}/graph/change/"
-    if iri.startswith(prefix) and re.fullmatch(CHANGE_ID_PATTERN, iri[len(prefix):]):
+    if name.startswith("change/") and CHANGE_ID.fullmatch(name[len("change/"):]):
         return "change"
-    return "other"
+    return None
 
 
-def is_change_graph(base: str, iri: str) -> bool:
-    return graph_kind(base, iri) == "change"
+def ontology_iri(base: str) -> str:
+    return f"{base}/def"

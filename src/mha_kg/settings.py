@@ -83,6 +83,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_cache_ttl", 5, "Cache-Control max-age, in seconds, of read responses."),
     Setting("write_token", "",
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
+    Setting("update_time_limit_ms", 30000,
+            "Updates running longer are stopped with a 503 and change nothing."),
+    Setting("writes_waiting_max", 2,
+            "Most writes waiting behind the running one (503 above it), so reads keep their threads."),
+    Setting("allow_destructive_writes", False,
+            "Allow writes that empty a standard graph (CLEAR, DROP, DELETE of a graph)."),
     Setting("curators_file", "",
             "JSON file of curators (name and SHA-256 of their token) who may edit in the browser; "
             "empty: <state_dir>/curators.json. No curators: nothing can be changed from a page."),
@@ -157,12 +163,18 @@ def default_project_dir() -> Path:
 
 
 def public(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings safe to show on /-/settings.json: the write token is never shown."""
+    """Settings safe to show on /-/settings.json: never the write token or a file-system path."""
     shown = {s.name: settings.get(s.name, s.default) for s in SETTINGS}
     for secret in ("write_token", "session_secret"):
         if shown[secret]:
             shown[secret] = "(set)"
+    for name in PRIVATE_PATHS:  # where the files are is no one else's business
+        shown[name] = "(hidden)"
     return shown
+
+
+#: Settings that are file-system paths: never shown in a public answer.
+PRIVATE_PATHS = ("project_dir", "state_dir", "curators_file")
 
 
 def markdown_table() -> str:

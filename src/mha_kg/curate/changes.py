@@ -1,41 +1,23 @@
-"""Changesets: every accepted change with who, when, source, comment and its exact triples.
+"""Changesets read back: history per entity, recent changes, one change, readable diffs.
 
-A changeset lives in its own named graph `<base>/graph/change/<id>`, in
-PROV-O terms (the contract in docs/curating.md): the activity
-`<base>/id/change/<id>` (`prov:Activity`, `mha:Changeset`) was associated with
-a curator (`prov:Agent`, `foaf:Person`, `foaf:name`), ended at a UTC time,
-has a `dcterms:source` (an IRI for a URL, else a note) and an `rdfs:comment`,
-and links by `mha:added` / `mha:removed` one `rdf:Statement` per triple
-(`rdf:subject`, `rdf:predicate`, `rdf:object`, `mha:graph`). Statement nodes
-have IRIs (`<change>/statement/<n>`), not blank nodes, so writeback can match
-them. A revert is a new changeset with `mha:reverts`.
-
-The change graph is committed with the data change it describes, in one
-commit (`_commit`), and is never validated as data nor given to OWL-RL
-(`namespaces.graph_kind`).
+Every accepted change is kept in its own named graph `<base>/graph/change/<id>`
+in PROV-O terms (the contract; written by `build.changesets` through
+`curate.writes.commit_change`, in the same commit as the data change). This
+module is the curation editor's side: a curator's change (`Proposed`) goes
+to `writes.commit_change` with its source and comment, and the history is
+read with SPARQL over the change graphs.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
 from ..errors import KGError, bad_request, not_found
 from ..kg import KnowledgeGraph
-from ..namespaces import (
-    CHANGE_ID_PATTERN,
-    change_graph_iri,
-    change_iri,
-    curator_iri,
-    graph_iri,
-    is_change_graph,
-)
+from ..namespaces import CHANGE_ID, change_iri, graph_iri
 from ..publish import describe
 from .curators import Curator
 
@@ -102,122 +84,35 @@ class Changeset:
                 "reverts": self.reverts, "added": rows(self.added), "removed": rows(self.removed)}
 
 
-# ------------------------------------------------------------------ building a changeset
-
-
-def new_change_id() -> str:
-    """A UTC timestamp plus a short random part: sortable, slug-safe, unique in practice."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
-
-
-def check_change_id(change_id: str) -> str:
-    if not re.fullmatch(CHANGE_ID_PATTERN, change_id):
-        raise bad_request(f"change id {change_id!r} is not slug-safe (letters, digits, - _ .)")
-    return change_id
-
-
-def changeset_quads(base: str, proposed: Proposed, change_id: str, ended: str) -> list[ox.Quad]:
-    """The changeset's own graph, in PROV-O terms."""
-    graph = ox.NamedNode(change_graph_iri(base, change_id))
-    change = ox.NamedNode(change_iri(base, change_id))
-    agent = ox.NamedNode(curator_iri(base, proposed.curator.slug))
-    mha = f"{base}/def/"
-
-    def q(s, p, o) -> ox.Quad:
-        return ox.Quad(s, ox.NamedNode(p), o, graph)
-
-    source = proposed.source.strip()
-    quads = [
-        q(change, RDF + "type", ox.NamedNode(PROV + "Activity")),
-        q(change, RDF + "type", ox.NamedNode(mha + "Changeset")),
-        q(change, PROV + "wasAssociatedWith", agent),
-        q(change, PROV + "endedAtTime", ox.Literal(ended, datatype=ox.NamedNode(XSD + "dateTime"))),
-        q(change, DCTERMS + "source", ox.NamedNode(source) if is_url(source) else ox.Literal(source)),
-        q(agent, RDF + "type", ox.NamedNode(PROV + "Agent")),
-        q(agent, RDF + "type", ox.NamedNode(FOAF + "Person")),
-        q(agent, FOAF + "name", ox.Literal(proposed.curator.name)),
-    ]
-    if proposed.comment.strip():
-        quads.append(q(change, RDFS + "comment", ox.Literal(proposed.comment.strip())))
-    if proposed.reverts:
-        quads.append(q(change, mha + "reverts", ox.NamedNode(change_iri(base, proposed.reverts))))
-    n = 0
-    for kind, statements in (("added", proposed.added), ("removed", proposed.removed)):
-        for quad in sorted(statements, key=str):
-            n += 1
-            node = ox.NamedNode(f"{change.value}/statement/{n}")
-            quads += [q(change, mha + kind, node),
-                      q(node, RDF + "type", ox.NamedNode(RDF + "Statement")),
-                      q(node, RDF + "subject", quad.subject),
-                      q(node, RDF + "predicate", quad.predicate),
-                      q(node, RDF + "object", quad.object),
-                      q(node, mha + "graph", quad.graph_name)]
-    return quads
-
-
-def is_url(text: str) -> bool:
-    return re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", text) is not None
-
-
 # ------------------------------------------------------------------ committing
 
 
-def commit(kg: KnowledgeGraph, proposed: Proposed) -> Changeset:
-    """Validate and commit the change with its changeset, atomically; a retry answers the original.
+def check_change_id(change_id: str) -> str:
+    if not CHANGE_ID.fullmatch(change_id):
+        raise bad_request(f"change id {change_id!r} is not slug-safe (letters, digits, - and _)")
+    return change_id
 
-    Refused (writes.Invalid, 422) when the result breaks a shape; a change
-    that adds nothing new and removes nothing present is refused too (400),
-    so history never records empty changes.
-    """
+
+def commit(kg: KnowledgeGraph, proposed: Proposed) -> Changeset:
+    """Validate and commit the change with its changeset (writes.commit_change); a retry with the
+    same change id answers the original. A change that changes nothing is refused (400)."""
+    from . import writes
+
     if not proposed.source.strip():
         raise bad_request("every change needs its source: a URL or a note")
-    change_id = check_change_id(proposed.change_id) if proposed.change_id else new_change_id()
-    earlier = get(kg, change_id)
-    if earlier is not None:
-        return earlier
-    proposed.added = [q for q in proposed.added if q not in set(proposed.removed)]
-    present = set(_present(kg, [*proposed.added, *proposed.removed]))
-    proposed.added = sorted({q for q in proposed.added if q not in present}, key=str)
-    proposed.removed = sorted({q for q in proposed.removed if q in present}, key=str)
-    if not proposed.added and not proposed.removed:
+    meta = writes.Meta(curator=proposed.curator.name, source=proposed.source.strip(),
+                       comment=proposed.comment.strip() or None, reverts=proposed.reverts)
+    change_id = check_change_id(proposed.change_id) if proposed.change_id else None
+    if proposed.reverts:
+        done = writes.revert(kg, proposed.reverts, meta, change_id)
+    else:
+        done = writes.commit_change(kg, proposed.added, proposed.removed, meta, change_id)
+    if done.change_id is None:
         raise bad_request("nothing to change: the graph already says exactly this")
-    ended = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    history = changeset_quads(kg.base, proposed, change_id, ended)
-    _commit(kg, proposed.added, proposed.removed, history)
-    found = get(kg, change_id)
-    assert found is not None, "a committed changeset is readable"
+    found = get(kg, done.change_id)
+    if found is None:
+        raise KGError(f"change {done.change_id} was committed but its history is not readable", 500)
     return found
-
-
-def _present(kg: KnowledgeGraph, quads: list[ox.Quad]) -> list[ox.Quad]:
-    """Which of these quads the graph holds now."""
-    if not quads:
-        return []
-    values = " ".join(f"({q.subject} {q.predicate} {q.object} {q.graph_name})" for q in quads)
-    rows = kg.select(f"SELECT ?s ?p ?o ?g WHERE {{ VALUES (?s ?p ?o ?g) {{ {values} }} "
-                     "GRAPH ?g { ?s ?p ?o } }")
-    return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]
-
-
-def _commit(kg: KnowledgeGraph, added: list[ox.Quad], removed: list[ox.Quad],
-            history: list[ox.Quad]) -> None:
-    """One commit of data and history.
-
-    Stop-gap until the write path's own commit API (branch `writes`) lands:
-    it reuses writes.py's lock, validation, overlay and store switch, and
-    validates only the standard graphs (change graphs are history, not data).
-    """
-    from . import scoped, writes
-
-    if kg.build is None or getattr(kg, "inputs", None) is None:
-        raise KGError("changes need the embedded store built from the project's files", 400)
-    with writes._LOCK:
-        before = writes._asserted(kg)
-        after = (set(before) - set(removed)) | set(added) | set(history)
-        data = [q for q in after if not is_change_graph(kg.base, q.graph_name.value)]
-        scoped.check_change(kg, data, added, removed)
-        overlay = writes.save_overlay(kg.settings, kg.inputs, sorted(after, key=str))
-        writes._switch(kg, writes.overlay_inputs(kg.inputs, overlay))
 
 
 # ------------------------------------------------------------------ reading history
@@ -277,9 +172,9 @@ def _attach_statements(kg: KnowledgeGraph, changesets: list[Changeset]) -> None:
     by_change: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         kind = "added" if r["kind"].value.endswith("/added") else "removed"
+        number = r["st"].value.rsplit("-", 1)[-1]
         by_change[r["change"].value][kind].append(
-            (int(r["st"].value.rsplit("/", 1)[-1]),
-             Statement(r["s"], r["p"], r["o"], r["graph"].value)))
+            (int(number) if number.isdigit() else 0, Statement(r["s"], r["p"], r["o"], r["graph"].value)))
     for c in changesets:
         c.added = [s for _, s in sorted(by_change[c.iri]["added"], key=lambda pair: pair[0])]
         c.removed = [s for _, s in sorted(by_change[c.iri]["removed"], key=lambda pair: pair[0])]
@@ -290,11 +185,9 @@ def _attach_statements(kg: KnowledgeGraph, changesets: list[Changeset]) -> None:
 
 def revert(kg: KnowledgeGraph, change_id: str, curator: Curator, source: str, comment: str) -> Changeset:
     """A new changeset that removes what the change added and adds back what it removed."""
-    original = require(kg, change_id)
-    return commit(kg, Proposed(
-        curator=curator, source=source, comment=comment or f"Revert change {change_id}",
-        added=[s.quad for s in original.removed], removed=[s.quad for s in original.added],
-        reverts=change_id))
+    require(kg, change_id)
+    return commit(kg, Proposed(curator=curator, source=source, reverts=change_id,
+                               comment=comment or f"Revert change {change_id}"))
 
 
 @dataclass

@@ -147,6 +147,9 @@ def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
         form.errors.append("Say where this comes from: a web address or a note (the Source field).")
     if any(f.errors for f in form.fields) or form.errors:
         return _form_page(form, status=422, **note)
+    retried = _already_committed(request.form.get("change_id", ""))
+    if retried is not None:  # the same form sent again: answer the first outcome
+        return redirect(pages.href(_subject_of(retried, iri or "")) + f"?change={retried.id}", code=303)
     try:
         iri = iri or forms.mint_iri(kg, form.cls, wanted)
         added, removed = forms.diff(kg, form, iri, wanted)
@@ -163,6 +166,12 @@ def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
     return redirect(pages.href(_subject_of(change, iri)) + f"?change={change.id}", code=303)
 
 
+def _already_committed(change_id: str) -> changes.Changeset | None:
+    if not change_id:
+        return None
+    return changes.get(responses.kg(), changes.check_change_id(change_id))
+
+
 def _subject_of(change: changes.Changeset, fallback: str) -> str:
     """Where a retried new-entity post lands: the entity the original change typed."""
     typed = [s.subject.value for s in change.added if s.predicate.value.endswith("#type")]
@@ -172,7 +181,7 @@ def _subject_of(change: changes.Changeset, fallback: str) -> str:
 def _form_page(form: forms.Form, status: int = 200, title: str = "", **note):
     kg = responses.kg()
     return pages.page("curate_form.html", status=status, form=form, title=title or form.cls_label,
-                      choices=forms.choices_for(kg, form), change_id=changes.new_change_id(),
+                      choices=forms.choices_for(kg, form), change_id=writes.mint_change_id(),
                       source=note.get("source", ""), comment=note.get("comment", ""))
 
 
