@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench browser clean
+.PHONY: serve test lint bench browser faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
 	$(BIN)/python -m benchmarks.search_bench --scale 1 100
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
+
+# The write path's fault rounds in full (SECURITY.md): 20 kill -9 rounds with 6 writers
+# and 2 readers each; `make test` runs 2 rounds with 3 writers.
+faults: $(VENV)/.installed-test
+	MHA_KG_FAULT_ROUNDS=20 MHA_KG_FAULT_WRITERS=6 $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/test_write_faults.py tests/test_faults.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

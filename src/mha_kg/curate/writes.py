@@ -36,7 +36,10 @@ committed answers the original outcome and changes nothing (409 when the id
 was used for a different request). Changes are kept across edits of the
 input files and upgrades: each start re-applies the journal over the files,
 and a change that no longer applies is moved to `changes/set-aside/` and
-named on stderr. `mha-kg writeback` (writeback.py) folds them into `data/`.
+named on stderr. A change file the journal does not list (the server was
+killed between steps 2 and 4: never acknowledged) is moved to
+`changes/uncommitted/`, and a retry with its id commits it afresh.
+`mha-kg writeback` (writeback.py) folds the journal into `data/`.
 """
 
 from __future__ import annotations
@@ -382,6 +385,7 @@ class Journal:
         self.path = self.folder / "journal.json"
         self.pending = self.folder / "pending"
         self.aside = self.folder / "set-aside"
+        self.uncommitted = self.folder / "uncommitted"
 
     def load(self) -> list[dict]:
         """The journal's entries, each file checked against its checksum."""
@@ -520,7 +524,10 @@ def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[
             (journal.pending / f"{change_id}.trig").unlink(missing_ok=True)
         entries = [e for e in entries if e["id"] not in done]
         journal.save(entries)
-    for orphan in journal.orphans(entries):
-        entries = journal.set_aside(entries, orphan, "never committed (the server stopped first)")
+    for orphan in journal.orphans(entries):  # never acknowledged: a retry may commit it afresh
+        journal.uncommitted.mkdir(parents=True, exist_ok=True)
+        source = journal.pending / f"{orphan}.trig"
+        store.write_synced(journal.uncommitted / source.name, source.read_bytes())
+        source.unlink()
     return entries
 
