@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench browser faults clean
+.PHONY: serve test lint bench browser faults curating-screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(VENV)/.installed-test
 faults: $(VENV)/.installed-test
 	MHA_KG_FAULT_ROUNDS=20 MHA_KG_FAULT_WRITERS=6 $(BIN)/pytest -q -p no:cacheprovider \
 	  tests/test_write_faults.py tests/test_faults.py
+
+# The screenshots of docs/curating.md, taken by the curator's story in headless Chromium.
+curating-screenshots: $(VENV)/.installed-test browser
+	MHA_KG_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_curate_browser.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

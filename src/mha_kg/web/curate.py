@@ -118,7 +118,7 @@ def edit(rest: str):
     form = forms.build_form(kg, forms.class_of(kg, iri), iri)
     if request.method == "POST":
         return _save(who, form, iri, new=False)
-    return _form_page(form, title=f"Edit {_label(iri)}")
+    return _form_page(form)
 
 
 @blueprint.route("/new/<cls>", methods=["GET", "POST"])
@@ -128,7 +128,7 @@ def new(cls: str):
     form = forms.build_form(kg, forms.require_class(kg, cls))
     if request.method == "POST":
         return _save(who, form, None, new=True)
-    return _form_page(form, title=f"New {form.cls_label}")
+    return _form_page(form)
 
 
 @blueprint.get("/new/")
@@ -178,9 +178,10 @@ def _subject_of(change: changes.Changeset, fallback: str) -> str:
     return typed[0] if typed else fallback
 
 
-def _form_page(form: forms.Form, status: int = 200, title: str = "", **note):
+def _form_page(form: forms.Form, status: int = 200, **note):
     kg = responses.kg()
-    return pages.page("curate_form.html", status=status, form=form, title=title or form.cls_label,
+    title = f"Edit {_label(form.entity)}" if form.entity else f"New {form.cls_label}"
+    return pages.page("curate_form.html", status=status, form=form, title=title,
                       choices=forms.choices_for(kg, form), change_id=writes.mint_change_id(),
                       source=note.get("source", ""), comment=note.get("comment", ""))
 
