@@ -11,6 +11,8 @@ source watch page. Writeback of a curated change is in the browser story
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -162,8 +164,9 @@ def test_new_partner_edit_history_feed_revert(server, project):
     assert reverted.status_code == 303
     rows = sparql(server, f"SELECT ?m WHERE {{ <{HDR}> <http://www.w3.org/ns/org#hasMember> ?m }}")
     assert NEW_UNI not in {r["m"] for r in rows} and len(rows) == 5
-    latest = requests.get(server + "/changes?format=json", timeout=30).json()["changes"][0]
-    assert latest["reverts"] == change_id and latest["removed"][0]["object"] == NEW_UNI
+    recorded = requests.get(server + "/changes?format=json", timeout=30).json()["changes"]
+    undo = [c for c in recorded if c["reverts"] == change_id]  # times are to the second: find it by link
+    assert len(undo) == 1 and undo[0]["removed"][0]["object"] == NEW_UNI
 
 
 def _unchanged(page, skip) -> dict:
@@ -242,6 +245,13 @@ def test_removed_entities_are_gone_and_merged_ones_redirect(server, project):
         {"k": f"{BASE}/id/organisation/university-of-warwick"}]
 
 
+def test_writeback_is_refused_while_a_curators_server_runs(server, project):
+    done = subprocess.run([sys.executable, "-m", "mha_kg", "writeback", "--setting", "project_dir",
+                           str(project["project"]), "--setting", "state_dir", str(project["root"] / "state")],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 1 and "another process writes to this state folder" in done.stderr
+
+
 def test_source_watch_page_compares_and_accepting_is_a_recorded_change(server, project):
     browser = sign_in(server, project["token"])
     page = form_of(browser.get(server + "/-/source", timeout=30))
@@ -256,5 +266,6 @@ def test_source_watch_page_compares_and_accepting_is_a_recorded_change(server, p
     assert accepted.status_code == 303
     reference = project["project"] / "data" / "source" / "associated-organisations.txt"
     assert reference.read_text(encoding="utf-8") == edited
-    latest = requests.get(server + "/changes?format=json", timeout=30).json()["changes"][0]
-    assert latest["added"][0]["predicate"] == "https://schema.org/sha256"
+    accepted_id = accepted.headers["Location"].rsplit("/", 1)[-1]
+    change = requests.get(server + f"/changes/{accepted_id}?format=json", timeout=30).json()
+    assert change["added"][0]["predicate"] == "https://schema.org/sha256"
