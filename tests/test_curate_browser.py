@@ -133,7 +133,8 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         assert row.text.startswith("+ added Health Data Research UK Midlands")
         assert "Coventry University" in row.text
         assert "members (partners)" in row.text
-        change_id = driver.find_element(By.CSS_SELECTOR, "article.changeset h2 a").text.removeprefix("Change ")
+        heading = driver.find_element(By.CSS_SELECTOR, "article.changeset h2 a")
+        change_id = heading.text.removeprefix("Change ")
         shot(driver, "history")
         driver.find_element(By.LINK_TEXT, "Changes").click()
         listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "article.changeset h2 a")]
