@@ -15,7 +15,7 @@ import secrets
 
 from flask import Blueprint, Flask, Response, abort, redirect, render_template, request, session, url_for
 
-from ..curate import changes, curators, forms, tombstones, writes
+from ..curate import changes, curators, forms, scoped, tombstones, writes
 from ..errors import KGError
 from . import pages, responses
 from .entity import entity_iri
@@ -161,6 +161,9 @@ def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
         added, removed = forms.diff(kg, form, iri, wanted)
         if new:
             added.append(forms.type_quad(kg, iri, form.cls))
+        early = scoped.check(kg, added, removed)  # a refusal at once, judged on what the change touches
+        if not early.conforms:
+            raise writes.Invalid(early)
         change = changes.commit(kg, changes.Proposed(who, note["source"], note["comment"], added, removed,
                                                      change_id=request.form.get("change_id") or None))
     except writes.Invalid as refused:
