@@ -169,8 +169,12 @@ def test_kill_9_under_concurrent_writers_and_readers_loses_no_acknowledged_write
 # ------------------------------------------------------------------ damaged state
 
 
-def commit_two(project: Path) -> None:
-    settings = make_settings(project / "state", project_dir=str(project / "project"), write_token=TOKEN)
+@pytest.fixture(scope="module")
+def two_commits(tmp_path_factory) -> Path:
+    """A project and its state after two committed writes, made once; tests copy it."""
+    root = tmp_path_factory.mktemp("two-commits")
+    shutil.copytree(FIXTURES / "curated", root / "project")
+    settings = make_settings(root / "state", project_dir=str(root / "project"), write_token=TOKEN)
     kg = writes.open_graph(settings, log=lambda _: None)
     try:
         for change_id in ("first", "second"):
@@ -178,6 +182,14 @@ def commit_two(project: Path) -> None:
                           change_id=change_id)
     finally:
         kg.close()
+    return root
+
+
+def commit_two(template: Path, project: Path) -> None:
+    """`project` as the template left it: the files and the saved writes (its stores rebuild)."""
+    shutil.rmtree(project / "project")
+    shutil.copytree(template / "project", project / "project")
+    shutil.copytree(template / "state" / "changes", project / "state" / "changes")
 
 
 def _empty(path: Path) -> None:
@@ -201,8 +213,8 @@ def _one_literal(path: Path) -> None:
     ("journal.json", _empty), ("journal.json", _cut), ("journal.json", _one_literal),
     ("pending/second.trig", _one_literal), ("pending/second.trig", _cut),
     ("pending/first.trig", _empty)], ids=lambda v: getattr(v, "__name__", v))
-def test_damaged_saved_writes_are_refused_naming_the_file(project, name, damage):
-    commit_two(project)
+def test_damaged_saved_writes_are_refused_naming_the_file(two_commits, project, name, damage):
+    commit_two(two_commits, project)
     target = project / "state" / "changes" / name
     damage(target)
     settings = make_settings(project / "state", project_dir=str(project / "project"))
@@ -211,8 +223,8 @@ def test_damaged_saved_writes_are_refused_naming_the_file(project, name, damage)
     assert str(target) in refused.value.message and "damaged" in refused.value.message
 
 
-def test_a_damaged_journal_stops_the_command_line_with_one_line(project):
-    commit_two(project)
+def test_a_damaged_journal_stops_the_command_line_with_one_line(two_commits, project):
+    commit_two(two_commits, project)
     _empty(project / "state" / "changes" / "journal.json")
     done = run_get(project)
     assert done.returncode == 1, done.stderr
@@ -227,8 +239,8 @@ def _store(project: Path) -> Path:
 
 
 @pytest.mark.parametrize("damage", ["manifest", "build.json"])
-def test_a_damaged_store_is_rebuilt_from_the_inputs_and_the_verified_writes(project, damage):
-    commit_two(project)
+def test_a_damaged_store_is_rebuilt_from_the_inputs_and_the_verified_writes(two_commits, project, damage):
+    commit_two(two_commits, project)
     assert run_get(project).returncode == 0  # the store of files + both writes, built and reused
     store = _store(project)
     if damage == "manifest":
@@ -260,8 +272,7 @@ MEMORY_HOG = ("INSERT { <urn:x:s> <urn:x:p> ?x32 } WHERE { BIND(\"abcdefgh\" AS 
 
 def test_runaway_updates_are_stopped_and_waiting_writes_never_starve_reads(project):
     process, url = start(project, "--setting", "update_time_limit_ms", "3000",
-                         "--setting", "writes_waiting_max", "1", "--setting", "threads", "6",
-                         "--setting", "query_memory_limit_mb", "1024")
+                         "--setting", "writes_waiting_max", "1", "--setting", "threads", "6")
     _drain(process)
     try:
         answers: list[requests.Response] = []
@@ -278,9 +289,18 @@ def test_runaway_updates_are_stopped_and_waiting_writes_never_starve_reads(proje
         assert statuses and set(statuses) == {503}, statuses
         texts = " ".join(a.text for a in answers)
         assert "update_time_limit_ms" in texts and "writes_waiting_max" in texts
-        hog = requests.post(url + "/sparql", data={"update": MEMORY_HOG}, headers=AUTH, timeout=60)
-        assert hog.status_code == 503 and "query_memory_limit_mb" in hog.text
         assert not ask(url, "?s <urn:x:count> ?n")  # nothing was written
+    finally:
+        stop(process)
+
+
+def test_an_update_past_its_memory_limit_is_stopped(project):
+    process, url = start(project, "--setting", "update_memory_limit_mb", "1024")
+    _drain(process)
+    try:
+        hog = requests.post(url + "/sparql", data={"update": MEMORY_HOG}, headers=AUTH, timeout=120)
+        assert hog.status_code == 503 and "update_memory_limit_mb" in hog.text
+        assert not ask(url, "?s <urn:x:p> ?o") and ask(url, f"<{ORG}alliance> ?p ?o")
     finally:
         stop(process)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import json
 import shutil
 
 import pyoxigraph as ox
 import pytest
 
+from mha_kg.build import store
 from mha_kg.cli.main import cli
 from mha_kg.curate import writes
+from mha_kg.curate.writeback import writeback
 from mha_kg.curate.writes import open_graph
 
 from .conftest import FIXTURES, ROOT, make_settings
@@ -121,7 +124,7 @@ def test_writeback_of_a_curated_comment_touches_one_block_and_rebuilds_from_a_fr
     finally:
         kg.close()
     served = asserted(settings)
-    locked = open_graph(settings, log=lambda _: None)  # a server that writes holds the lock
+    locked = open_graph(settings, log=lambda _: None, writer=True)  # as a server that writes
     try:
         refused = run_writeback(runner, settings)
         assert refused.exit_code == 1 and "another process writes" in refused.output
@@ -146,3 +149,45 @@ def test_writeback_of_a_curated_comment_touches_one_block_and_rebuilds_from_a_fr
         shutil.copytree(shipped / "project" / folder, clone / folder)
     fresh = make_settings(shipped / "fresh-state", project_dir=str(clone))
     assert asserted(fresh) == served
+
+
+class Killed(BaseException):
+    """Stands for kill -9 in the middle of a writeback."""
+
+
+def test_a_writeback_killed_halfway_is_finished_by_the_next_start(project, runner, monkeypatch):
+    settings = settings_for(project)
+    kg = open_graph(settings, log=lambda _: None)
+    try:
+        writes.update(kg, f'''
+            DELETE DATA {{ <{ORG}partner> <https://schema.org/name> "The Partner" ;
+                                          <http://www.w3.org/2000/01/rdf-schema#label> "The Partner" }} ;
+            INSERT DATA {{ <{ORG}partner> <https://schema.org/name> "Partner Ltd" ;
+                                          <http://www.w3.org/2000/01/rdf-schema#label> "Partner Ltd" .
+                           <{ORG}new> a <https://w3id.org/mha-kg/def/Organisation> ;
+                                      <https://schema.org/name> "New Partner" }}''', change_id="halfway")
+    finally:
+        kg.close()
+    served = asserted(settings)
+    written: list = []
+    real = store.write_synced
+
+    def killed_after_the_first_file(path, data):
+        real(path, data)
+        written.append(path)
+        if len(written) == 2:  # the redo log, then one file of three
+            raise Killed()
+
+    monkeypatch.setattr(store, "write_synced", killed_after_the_first_file)
+    with pytest.raises(Killed):
+        writeback(settings)
+    monkeypatch.undo()
+    assert (project / "state/changes/writeback.json").is_file()
+    said: list[str] = []
+    kg = open_graph(settings, log=said.append)  # the next start finishes the writeback
+    kg.close()
+    assert any("interrupted" in line for line in said)
+    assert not (project / "state/changes/writeback.json").exists()
+    assert json.loads((project / "state/changes/journal.json").read_text())["changes"] == []
+    assert (project / "project/data/changes/halfway.trig").is_file()
+    assert asserted(settings) == served

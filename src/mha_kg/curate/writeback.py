@@ -13,15 +13,17 @@ graph goes to `data/changes/<id>.trig`.
 
 Nothing is written until the new files are proven right: they are parsed
 from a scratch copy of the project and must give exactly the dataset the
-server builds from the old files plus the journal. Then each file is
-replaced atomically, and only then is the journal emptied; a crash in
-between is harmless, because a start drops from the journal every change
-already in `data/changes/` (writes.open_graph).
+server builds from the old files plus the journal. Then every new text goes
+to a redo log (`<state_dir>/changes/writeback.json`, fsynced) before any file
+is replaced, each file is replaced atomically, the journal is emptied and
+the log removed; a writeback killed halfway is finished by the next start
+(Journal.finish_writeback), so the files never hold half of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import tempfile
@@ -34,7 +36,7 @@ import pyoxigraph as ox
 from ..build import changesets, dataset, store
 from ..errors import KGError
 from ..namespaces import WRITABLE_GRAPHS, all_prefixes, graph_iri
-from .writes import Journal
+from .journal import Journal
 
 _DIRECTIVE = re.compile(r"^\s*(@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*@?prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
@@ -76,12 +78,10 @@ def writeback(settings: dict, dry_run: bool = False) -> Result:
         result = Result([e["id"] for e in entries], sorted(texts))
         if dry_run:
             return result
-        for path, text in texts.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            store.write_synced(path, text.encode("utf-8"))
-        journal.save([])
-        for path in pending:
-            path.unlink(missing_ok=True)
+        # the redo log first: a writeback killed from here on is finished by the next start
+        store.write_synced(journal.redo, json.dumps({"files": {str(p): t for p, t in texts.items()}})
+                           .encode("utf-8"))
+        journal.finish_writeback()
         return result
 
 
