@@ -57,7 +57,7 @@ def source_check(settings, file, fmt, accept, curator_slug, note):
     from ..curate import source as source_mod
     from ..curate.writes import open_graph
 
-    kg = open_graph(settings, log=lambda _: None)
+    kg = open_graph(settings, log=lambda _: None, writer=accept)  # accepting is a change: one writer
     try:
         report = source_mod.check(kg, file.read_text(encoding="utf-8"))
         if accept:

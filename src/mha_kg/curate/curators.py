@@ -66,6 +66,12 @@ def slugs(settings: dict) -> set[str]:
     return {e["slug"] for e in read_entries(curators_path(settings))}
 
 
+def writes_enabled(settings: dict) -> bool:
+    """Whether a server takes changes: a write token is set, or curators may edit in the browser.
+    Such a server holds the state's writer lock (curate.writes.open_graph)."""
+    return bool(settings["write_token"]) or bool(slugs(settings))
+
+
 def add(settings: dict, name: str) -> tuple[Curator, str]:
     """Add a curator with a new random token; the token is returned once and never stored."""
     name = " ".join(name.split())

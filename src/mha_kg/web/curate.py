@@ -27,15 +27,9 @@ blueprint = Blueprint("curate", __name__)
 def _configure(state) -> None:
     """The session key and cookie flags, set once on the app that registers the editor."""
     app: Flask = state.app
-    settings = app.config["SETTINGS"]
-    app.secret_key = settings["session_secret"] or secrets.token_bytes(32)
+    app.secret_key = app.config["SETTINGS"]["session_secret"] or secrets.token_bytes(32)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_NAME="mha_kg_curator")
-    kg = app.extensions["kg"]
-    if isinstance(kg, writes.CuratedGraph) and kg.writer_lock is None and curators.slugs(settings):
-        # curators may write from their browsers: this server is the state's one writer, as with
-        # a write token (writeback and a second writing server are refused while it runs)
-        kg.writer_lock = writes.hold_writer_lock(writes.Journal(settings))
 
 
 @blueprint.after_app_request
