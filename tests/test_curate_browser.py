@@ -146,7 +146,9 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         # an edit that breaks a shape: the message beside the field, and nothing stored
         driver.get(url + "/edit/organisation/hdr-uk-midlands")
         field(driver, "name").clear()
-        driver.find_element(By.ID, "source").send_keys("note: testing")
+        driver.find_element(By.ID, "source").send_keys("note: testing")  # the name's change fires
+        live = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".field-error.live-error"))
+        assert "have a schema:name" in live[0].text  # the live check, before anything is sent to save
         submit(driver)
         error = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".field.invalid .field-error"))[0]
         assert "have a schema:name" in error.text

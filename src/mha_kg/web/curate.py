@@ -138,35 +138,57 @@ def new_menu():
 
 
 def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
-    """Typed values to terms, the change to a changeset, the shapes to judge it; refused: the form again."""
-    kg = responses.kg()
-    forms.read_values(form, {f.key: request.form.getlist(f.key) for f in form.fields})
-    wanted = forms.to_terms(form)
+    """Typed values to terms, the change to a changeset, the shapes to judge it; refused: the form again.
+    With `_check=1` (the page's live checks) only the judgement is answered, as JSON."""
     note = {name: request.form.get(name, "").strip() for name in ("source", "comment")}
-    if not note["source"]:
+    checking = request.form.get("_check") == "1"
+    if not note["source"] and not checking:
         form.errors.append("Say where this comes from: a web address or a note (the Source field).")
-    if any(f.errors for f in form.fields) or form.errors:
+    proposal = _judge(form, iri, new)
+    if checking:
+        return responses.json_response({"ok": proposal is not None and not form.errors,
+                                        "errors": form.errors,
+                                        "fields": {f.key: f.errors for f in form.fields if f.errors}})
+    if proposal is None or form.errors:
         return _form_page(form, status=422, **note)
     retried = _already_committed(request.form.get("change_id", ""))
     if retried is not None:  # the same form sent again: answer the first outcome
         return redirect(pages.href(_subject_of(retried, iri or "")) + f"?change={retried.id}", code=303)
+    iri, added, removed = proposal
     try:
-        iri = iri or forms.mint_iri(kg, form.cls, wanted)
-        added, removed = forms.diff(kg, form, iri, wanted)
-        if new:
-            added.append(forms.type_quad(kg, iri, form.cls))
-        early = scoped.check(kg, added, removed)  # a refusal at once, judged on what the change touches
-        if not early.conforms:
-            raise writes.Invalid(early)
-        change = changes.commit(kg, changes.Proposed(who, note["source"], note["comment"], added, removed,
-                                                     change_id=request.form.get("change_id") or None))
+        change = changes.commit(responses.kg(), changes.Proposed(
+            who, note["source"], note["comment"], added, removed,
+            change_id=request.form.get("change_id") or None))
     except writes.Invalid as refused:
-        forms.place_violations(kg, form, iri, refused.report.violations)
+        forms.place_violations(responses.kg(), form, iri, refused.report.violations)
         return _form_page(form, status=422, **note)
     except KGError as refused:
         form.errors.append(refused.message)
         return _form_page(form, status=refused.status, **note)
     return redirect(pages.href(_subject_of(change, iri)) + f"?change={change.id}", code=303)
+
+
+def _judge(form: forms.Form, iri: str | None, new: bool) -> tuple[str, list, list] | None:
+    """(entity, added, removed) when the typed values parse and the change-scoped shapes pass;
+    otherwise None, with the reasons put beside their fields (or above the form)."""
+    kg = responses.kg()
+    forms.read_values(form, {f.key: request.form.getlist(f.key) for f in form.fields})
+    wanted = forms.to_terms(form)
+    if any(f.errors for f in form.fields):
+        return None
+    try:
+        iri = iri or forms.mint_iri(kg, form.cls, wanted)
+        added, removed = forms.diff(kg, form, iri, wanted)
+    except KGError as refused:
+        form.errors.append(refused.message)
+        return None
+    if new:
+        added.append(forms.type_quad(kg, iri, form.cls))
+    early = scoped.check(kg, added, removed)  # judged on what the change touches: at once
+    if not early.conforms:
+        forms.place_violations(kg, form, iri, early.violations)
+        return None
+    return iri, added, removed
 
 
 def _already_committed(change_id: str) -> changes.Changeset | None:

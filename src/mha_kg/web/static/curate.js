@@ -31,3 +31,44 @@
     });
   });
 })();
+
+// Live checks: a moment after a value changes, the form is sent with _check=1 (nothing is
+// stored) and the answer's messages are shown beside their fields, as a save would show them.
+(function () {
+  "use strict";
+  var form = document.querySelector("form.curate[data-live-check]");
+  if (!form) { return; }
+  var timer = null;
+  function show(answer) {
+    form.querySelectorAll(".live-error").forEach(function (e) { e.remove(); });
+    form.querySelectorAll(".field.live-invalid").forEach(function (f) {
+      f.classList.remove("live-invalid", "invalid");
+    });
+    Object.keys(answer.fields || {}).forEach(function (key) {
+      var field = document.getElementById("field-" + key);
+      if (!field) { return; }
+      field.classList.add("live-invalid", "invalid");
+      var label = field.querySelector("label");
+      answer.fields[key].forEach(function (text) {
+        var p = document.createElement("p");
+        p.className = "field-error live-error";
+        p.setAttribute("role", "status");
+        p.textContent = text;
+        label.insertAdjacentElement("afterend", p);
+      });
+    });
+  }
+  function check() {
+    var data = new FormData(form);
+    data.set("_check", "1");
+    fetch(window.location.pathname, {
+      method: "POST", body: data, credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (answer) { if (answer) { show(answer); } })
+      .catch(function () { /* the server's own check on saving still applies */ });
+  }
+  form.addEventListener("change", function () {
+    clearTimeout(timer);
+    timer = setTimeout(check, 300);
+  });
+})();
