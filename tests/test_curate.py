@@ -124,6 +124,10 @@ def test_new_partner_edit_history_feed_revert(server, project):
     created = add_university(server, browser)
     assert created.status_code == 303, created.text
     assert created.headers["Location"].startswith("/id/organisation/coventry-university?change=")
+    # the pickers' search (static/curate.js asks /api/search with the field's sh:class) finds it
+    found = requests.get(server + "/api/search", timeout=30, params={
+        "q": "Coventry", "type": "http://www.w3.org/ns/org#Organization"}).json()["results"]
+    assert NEW_UNI in [hit["iri"] for hit in found]
     # the partner link, through the shape-driven edit form of HDR UK Midlands
     page = form_of(browser.get(server + "/edit/organisation/hdr-uk-midlands", timeout=30))
     members = page["keys"]["members (partners)"]
