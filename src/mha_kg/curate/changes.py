@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from ..errors import KGError, bad_request, not_found
 from ..kg import KnowledgeGraph
-from ..namespaces import CHANGE_ID, change_iri, graph_iri
+from ..namespaces import CHANGE_ID, change_iri
 from ..publish import describe
 from .curators import Curator
 
@@ -52,10 +52,6 @@ class Statement:
     object: object
     graph: str
 
-    @property
-    def quad(self) -> ox.Quad:
-        return ox.Quad(self.subject, self.predicate, self.object, ox.NamedNode(self.graph))
-
 
 @dataclass
 class Changeset:
@@ -69,9 +65,6 @@ class Changeset:
     reverts: str | None = None
     added: list[Statement] = field(default_factory=list)
     removed: list[Statement] = field(default_factory=list)
-
-    def subjects(self) -> list[str]:
-        return sorted({s.subject.value for s in [*self.added, *self.removed]})
 
     def to_json(self) -> dict:
         def rows(statements):
@@ -215,6 +208,3 @@ def readable(kg: KnowledgeGraph, changeset: Changeset) -> list[DiffLine]:
     return sorted(lines, key=lambda d: (d.subject.label or d.subject.text, d.property.label or "",
                                         d.kind != "removed"))
 
-
-def data_graph(kg: KnowledgeGraph) -> str:
-    return graph_iri(kg.base, "data")
