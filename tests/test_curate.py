@@ -249,6 +249,28 @@ def test_removed_entities_are_gone_and_merged_ones_redirect(server, project):
         {"k": f"{BASE}/id/organisation/university-of-warwick"}]
 
 
+def test_new_figures_and_list_items_are_named_under_their_owner(server, project):
+    browser = sign_in(server, project["token"])
+    page = form_of(browser.get(server + "/new/mha:Figure", timeout=30))
+    keys = page["keys"]
+    figure = browser.post(server + "/new/mha:Figure", timeout=120, allow_redirects=False, data={
+        **page["hidden"], keys["belongs to (figure owner)"]: f"{BASE}/id/organisation/midlands-engine",
+        keys["figure name"]: "Jobs in the Midlands", keys["figure value"]: "4500000",
+        keys["figure unit"]: "jobs", keys["figure words"]: "4.5 million jobs", "source": "note: test"})
+    assert figure.status_code == 303, figure.text
+    assert figure.headers["Location"].startswith("/id/figure/midlands-engine/jobs-in-the-midlands?")
+    priorities = f"{BASE}/id/list/midlands-engine/priorities"
+    page = form_of(browser.get(server + "/new/mha:ListItem", timeout=30))
+    keys = page["keys"]
+    item = browser.post(server + "/new/mha:ListItem", timeout=120, allow_redirects=False, data={
+        **page["hidden"], keys["belongs to (list elements)"]: priorities, keys["list item position"]: "6",
+        keys["name"]: "A sixth priority", "source": "note: test"})
+    assert item.status_code == 303, item.text
+    assert item.headers["Location"].startswith("/id/list/midlands-engine/priorities/6?")
+    size = sparql(server, f"SELECT ?n WHERE {{ <{priorities}> <https://schema.org/numberOfItems> ?n }}")
+    assert size == [{"n": "6"}]  # the list counts its new item, in the same change
+
+
 def test_writeback_is_refused_while_a_curators_server_runs(server, project):
     done = subprocess.run([sys.executable, "-m", "mha_kg", "writeback", "--setting", "project_dir",
                            str(project["project"]), "--setting", "state_dir", str(project["root"] / "state")],

@@ -51,9 +51,14 @@ class Field:
     classes: list[str] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
     iri: bool = False  # values are IRIs (sh:nodeKind sh:IRI or sh:class)
+    inverse: bool = False  # the value is the subject: the owner a new figure or list item belongs to
     shapes: list[str] = field(default_factory=list)
     values: list[str] = field(default_factory=list)  # as shown and typed
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def wanted_key(self) -> str:
+        return ("^" if self.inverse else "") + self.path
 
     @property
     def required(self) -> bool:
@@ -153,7 +158,8 @@ def creatable_classes(kg: KnowledgeGraph) -> list[tuple[str, str]]:
         f"VALUES ?t {{ {' '.join(f'<{t}>' for t in targeted)} }} }}")
     found = {r["c"].value: r["label"].value if r.get("label") is not None
              else describe.local_name(r["c"].value) for r in rows}
-    return sorted(((c, label) for c, label in found.items() if iri_kind(kg, c) in MINTABLE),
+    return sorted(((c, label) for c, label in found.items()
+                   if iri_kind(kg, c) in MINTABLE or owner_link(kg, c) is not None),
                   key=lambda pair: pair[1].lower())
 
 
@@ -173,7 +179,18 @@ def build_form(kg: KnowledgeGraph, cls: str, entity: str | None = None) -> Form:
             continue
         _merge(fields.setdefault(str(path), Field(key="", path=str(path), name="", description="")),
                shapes, shape)
-    names = describe.labels(kg, set(fields))
+    for shape in set(shapes.subjects(SH.targetClass, None)):  # "one of these" (sh:or of paths)
+        if {str(c) for c in shapes.objects(shape, SH.targetClass)} & set(supers):
+            for member in _or_members(shapes, shape):
+                path = shapes.value(member, SH.path)
+                if isinstance(path, URIRef) and str(path) not in fields:
+                    fields[str(path)] = Field(key="", path=str(path), name="", description=str(
+                        shapes.value(shape, SH.description) or shapes.value(shape, RDFS.comment) or ""),
+                        shapes=[str(shape)])
+    owner = owner_link(kg, cls) if entity is None else None
+    if owner is not None:
+        fields["^" + owner.path] = owner
+    names = describe.labels(kg, {f.path for f in fields.values()})
     for i, f in enumerate(sorted(fields.values(), key=lambda f: (f.order, f.name, f.path))):
         f.key = f"f{i}"
         f.name = f.name or names.get(f.path) or describe.local_name(f.path)
@@ -262,10 +279,10 @@ def to_terms(form: Form) -> dict[str, list]:
     """Each field's typed values as RDF terms; a value that cannot be one is an error beside it."""
     found: dict[str, list] = {}
     for f in form.fields:
-        found[f.path] = []
+        found[f.wanted_key] = []
         for text in f.values:
             try:
-                found[f.path].append(to_term(f, text))
+                found[f.wanted_key].append(to_term(f, text))
             except ValueError as exc:
                 f.errors.append(str(exc))
     return found
@@ -327,6 +344,11 @@ def diff(kg: KnowledgeGraph, form: Form, entity: str, wanted: dict[str, list]) -
     data = ox.NamedNode(graph_iri(kg.base, "data"))
     added, removed = [], []
     for f in form.fields:
+        if f.inverse:
+            for owner in wanted.get(f.wanted_key, []):
+                added.append(ox.Quad(owner, ox.NamedNode(f.path), subject, data))
+                added, removed = _count_one_more(kg, owner, f.path, added, removed)
+            continue
         current = _current(kg, entity, f.path)
         by_text = {term.value: term for term in current}
         keep = set()
@@ -341,20 +363,37 @@ def diff(kg: KnowledgeGraph, form: Form, entity: str, wanted: dict[str, list]) -
     return added, removed
 
 
+def _count_one_more(kg: KnowledgeGraph, owner, path: str, added: list, removed: list) -> tuple[list, list]:
+    """A list that counts its items (schema:numberOfItems) counts one more when an item joins it,
+    in the same change (the shapes require the count to match the items)."""
+    if path != "https://schema.org/itemListElement":
+        return added, removed
+    count = "https://schema.org/numberOfItems"
+    for quad in asserted_quads(kg, owner.value, count, None):
+        if quad.object.value.isdigit():
+            removed.append(quad)
+            added.append(ox.Quad(owner, quad.predicate, ox.Literal(str(int(quad.object.value) + 1),
+                                                                   datatype=ox.NamedNode(str(XSD.integer))),
+                                 quad.graph_name))
+    return added, removed
+
+
 def _current(kg: KnowledgeGraph, entity: str, path: str) -> list:
     rows = kg.select(f"SELECT DISTINCT ?v WHERE {{ <{entity}> <{path}> ?v }}")
     return [r["v"] for r in rows if not isinstance(r["v"], ox.BlankNode)]
 
 
 def asserted_quads(kg: KnowledgeGraph, entity: str, path: str, value) -> list[ox.Quad]:
-    """Where `entity path value` is asserted: under the property or a sub-property, in a data graph."""
+    """Where `entity path value` is asserted (any value when None): under the property or a
+    sub-property, in a data graph."""
     graphs = " ".join(f"<{graph_iri(kg.base, n)}>" for n in ("data", "links", "memberships", "enrichment"))
-    rows = kg.select(f"PREFIX rdfs: <{RDFS}> SELECT ?q ?g WHERE {{ VALUES ?g {{ {graphs} }} "
-                     f"GRAPH ?g {{ <{entity}> ?q {value} }} ?q rdfs:subPropertyOf* <{path}> }}")
-    rows += kg.select(f"SELECT ?g WHERE {{ VALUES ?g {{ {graphs} }} "
-                      f"GRAPH ?g {{ <{entity}> <{path}> {value} }} }}")
-    return sorted({ox.Quad(ox.NamedNode(entity), r.get("q") or ox.NamedNode(path), value, r["g"])
-                   for r in rows}, key=str)
+    term = "?v" if value is None else str(value)
+    rows = kg.select(f"PREFIX rdfs: <{RDFS}> SELECT ?q ?g ?v WHERE {{ VALUES ?g {{ {graphs} }} "
+                     f"GRAPH ?g {{ <{entity}> ?q {term} }} ?q rdfs:subPropertyOf* <{path}> }}")
+    rows += kg.select(f"SELECT ?g ?v WHERE {{ VALUES ?g {{ {graphs} }} "
+                      f"GRAPH ?g {{ <{entity}> <{path}> {term} }} }}")
+    return sorted({ox.Quad(ox.NamedNode(entity), r.get("q") or ox.NamedNode(path),
+                           value if value is not None else r["v"], r["g"]) for r in rows}, key=str)
 
 
 def type_quad(kg: KnowledgeGraph, entity: str, cls: str) -> ox.Quad:
@@ -366,6 +405,37 @@ def type_quad(kg: KnowledgeGraph, entity: str, cls: str) -> ox.Quad:
 
 #: The kinds of docs/iris.md a new entity's IRI can be minted for, from the fields typed.
 MINTABLE = {"organisation", "person", "project", "role", "post"}
+#: Kinds whose IRI is made under their owner's (a figure under its organisation, a list item under
+#: its list): new ones are made with an owner field (owner_link).
+OWNED = {"figure", "list"}
+
+
+def owner_link(kg: KnowledgeGraph, cls: str) -> Field | None:
+    """The field that names what a new figure or list item belongs to, from the shapes: an inverse
+    path on the class (a figure's owner), or a property whose sh:class is the class (a list's
+    elements)."""
+    if iri_kind(kg, cls) not in OWNED:
+        return None
+    shapes, supers = shapes_graph(kg), set(superclasses(kg, cls))
+    for shape, path in shapes.subject_objects(SH.path):
+        targets = {str(c) for c in shapes.objects(shape, SH.targetClass)}
+        inverse = shapes.value(path, SH.inversePath) if not isinstance(path, URIRef) else None
+        if inverse is not None and targets & supers:
+            qualified = shapes.value(shape, SH.qualifiedValueShape)
+            classes = [str(c) for c in shapes.objects(qualified, SH["class"])] if qualified else []
+            return _owner_field(shapes, shape, str(inverse), classes)
+        valued = {str(c) for c in shapes.objects(shape, SH["class"])}
+        if isinstance(path, URIRef) and valued & supers and targets:
+            return _owner_field(shapes, shape, str(path), sorted(targets))
+    return None
+
+
+def _owner_field(shapes: Graph, shape, path: str, classes: list[str]) -> Field:
+    named = shapes.value(shape, SH.name)
+    return Field(key="", path=path, name=f"belongs to ({named})" if named else "belongs to",
+                 description="What the new entity is part of; its IRI is made under this one's.",
+                 order=0.5, group="Names", min_count=1, max_count=1, classes=classes, iri=True,
+                 inverse=True, shapes=[str(shape)])
 
 
 def iri_kind(kg: KnowledgeGraph, cls: str) -> str | None:
@@ -385,7 +455,8 @@ def iri_kind(kg: KnowledgeGraph, cls: str) -> str | None:
 def mint_iri(kg: KnowledgeGraph, cls: str, wanted: dict[str, list]) -> str:
     """A new IRI by the class's pattern, never one the graph or its history already uses."""
     kind = iri_kind(kg, cls)
-    if kind not in MINTABLE:
+    owner = owner_link(kg, cls)
+    if kind not in MINTABLE and owner is None:
         raise KGError(f"new entities of this class cannot be named yet ({kind or 'no IRI pattern'})", 400)
 
     def first(path: str) -> str:
@@ -393,6 +464,9 @@ def mint_iri(kg: KnowledgeGraph, cls: str, wanted: dict[str, list]) -> str:
         return values[0].value if values else ""
 
     schema = "https://schema.org/"
+    if owner is not None:
+        return _owned_iri(kg, kind, first(owner.wanted_key), first(schema + "position"),
+                          first(schema + "name"))
     if kind == "person":
         slug = slugify(f"{first(schema + 'givenName')} {first(schema + 'familyName')}")
     elif kind == "post":
@@ -407,6 +481,26 @@ def mint_iri(kg: KnowledgeGraph, cls: str, wanted: dict[str, list]) -> str:
                      f"FILTER (isIRI(?x) && STRSTARTS(STR(?x), \"{stem}\")) }}")
     taken = {r["x"].value[len(f"{kg.base}/id/{kind}/"):] for r in rows}
     return f"{kg.base}/id/{kind}/{unique_slug(slug, taken)}"
+
+
+def _owned_iri(kg: KnowledgeGraph, kind: str, owner: str, position: str, name: str) -> str:
+    """figure/<organisation>/<slug of its name>, or a list item's <list>/<position>."""
+    if not owner:
+        raise KGError("choose what the new entity belongs to first: its IRI is made under that one's", 400)
+    if kind == "figure":
+        stem = f"{kg.base}/id/figure/{describe.local_name(owner)}/"
+        slug = slugify(name)
+        if not slug:
+            raise KGError("give a name first: the new entity's IRI is made from it", 400)
+        rows = kg.select(f"SELECT DISTINCT ?x WHERE {{ {{ ?x ?p ?o }} UNION {{ ?s ?p ?x }} "
+                         f"FILTER (isIRI(?x) && STRSTARTS(STR(?x), \"{stem}\")) }}")
+        return stem + unique_slug(slug, {r["x"].value[len(stem):] for r in rows})
+    if not position.isdigit() or int(position) < 1:
+        raise KGError("give the item's position in its list (1, 2, ...): its IRI is made from it", 400)
+    iri = f"{owner}/{int(position)}"
+    if kg.select(f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1"):
+        raise KGError(f"position {int(position)} is taken in that list (now or in its history)", 400)
+    return iri
 
 
 def require_class(kg: KnowledgeGraph, curie_or_iri: str) -> str:
