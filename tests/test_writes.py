@@ -235,6 +235,8 @@ def test_what_is_served_follows_a_write(tmp_path):
     with curated_app(tmp_path) as client:
         before = client.get("/dumps/mha-kg.nt").data.decode()
         assert "The Partner" in before and client.get("/-/metadata.json").status_code == 200
+        for page in ("/", "/map"):  # the picture and the map, made once per store
+            assert client.get(page, headers={"Accept": "text/html"}).status_code == 200
         renamed = post_update(client, f"""
             DELETE DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Partner" }} ;
             INSERT DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Renamed Partner" .
@@ -243,6 +245,8 @@ def test_what_is_served_follows_a_write(tmp_path):
         after = client.get("/dumps/mha-kg.nt").data.decode()
         assert f'{SCHEMA_NAME} "The Renamed Partner"' in after and f'{SCHEMA_NAME} "The Partner"' not in after
         assert client.get("/-/metadata.json").json["title"] == "Renamed graph"
+        home = client.get("/", headers={"Accept": "text/html"})
+        assert home.status_code == 200 and "Renamed graph" in home.data.decode()
         settings = client.get("/-/settings.json").json
         assert str(tmp_path) not in json.dumps(settings)  # no file-system path in a public answer
 

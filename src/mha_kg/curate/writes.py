@@ -6,9 +6,11 @@ Off unless the `write_token` setting is set. The API the curation editor calls:
                            change_id="optional-client-id")
     change = revert(kg, "some-change-id", Meta(curator="Ada"))
 
-`added` and `removed` are `pyoxigraph.Quad`s in the standard graphs (the
-graph-name rule, `namespaces.graph_kind`: a change graph or any other graph
-is refused with a 403). The answer is a `Change` (`change.change_id`,
+`kg` is the graph as served: `open_graph(settings, writer=True)` (what the
+web app does when writes are on) re-applies the saved changes and holds the
+state's writer lock. `added` and `removed` are `pyoxigraph.Quad`s in the
+standard graphs (the graph-name rule, `namespaces.graph_kind`: a change
+graph or any other graph is refused with a 403). The answer is a `Change` (`change.change_id`,
 `.to_json()`); a change that breaks a shape raises `Invalid` (422, with the
 SHACL report) and nothing is kept. `update(kg, text)`, `replace_graph` and
 `delete_graph` are the HTTP operations over the same commit.
