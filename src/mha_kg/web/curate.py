@@ -5,7 +5,7 @@ anonymous; every change needs a signed-in curator. Sign-in puts the curator
 in Flask's signed session cookie (HttpOnly, SameSite=Strict); every POST,
 sign-in included, carries the session's CSRF token in a hidden field,
 compared in constant time. Forms are plain HTML posts: static/curate.js only
-adds the search to pickers.
+adds the search to pickers and the live checks (`_check=1`: judged, not stored).
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def signout():
 
 def _local(target: str) -> str:
     """Only a path on this site: a sign-in never sends anyone elsewhere."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    local = target.startswith("/") and not target.startswith(("//", "/\\")) and "\\" not in target
+    return target if local else "/"
 
 
 # ------------------------------------------------------------------ edit and new
