@@ -108,6 +108,13 @@ def test_sign_in_needs_a_curator_token_and_the_forms_security_token(server, proj
     assert wrong.status_code == 401 and "belongs to no curator" in wrong.text
     stored = (project["root"] / "curators.json").read_text()
     assert project["token"] not in stored and curators.token_hash(project["token"]) in stored
+    elsewhere = requests.Session()
+    csrf = form_of(elsewhere.get(server + "/-/signin", timeout=30))["hidden"]["csrf"]
+    for target in ("//evil.example/", "/\\evil.example/", "https://evil.example/"):
+        away = elsewhere.post(server + "/-/signin", timeout=30, allow_redirects=False,
+                              data={"csrf": csrf, "token": project["token"], "next": target})
+        assert away.status_code == 303 and away.headers["Location"] == "/"  # never off the site
+        csrf = form_of(elsewhere.get(server + "/-/signin", timeout=30))["hidden"]["csrf"]
     browser = sign_in(server, project["token"])
     cookie = next(c for c in browser.cookies if c.name == "mha_kg_curator")
     assert cookie.has_nonstandard_attr("HttpOnly")
