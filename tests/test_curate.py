@@ -158,6 +158,11 @@ def test_new_partner_edit_history_feed_revert(server, project):
           FILTER (?t >= "2020-03-01T00:00:00Z"^^xsd:dateTime) }}""")
     assert who == [{"g": f"{BASE}/graph/change/{change_id}", "name": "Ada Lovelace",
                     "p": "http://www.w3.org/ns/org#hasMember", "o": NEW_UNI}]
+    # the changeset's and the curator's IRIs are published too (Atom ids, authors): they dereference
+    page = requests.get(server + f"/id/change/{change_id}", headers={"Accept": "text/html"}, timeout=30)
+    assert page.status_code == 200 and "Coventry joins" in page.text
+    curator = requests.get(server + "/id/curator/ada-lovelace", headers={"Accept": "text/turtle"}, timeout=30)
+    assert curator.status_code == 200 and "Ada Lovelace" in curator.text
     history = BeautifulSoup(requests.get(server + "/history/organisation/hdr-uk-midlands", timeout=30).text,
                             "html.parser")
     diff = [[td.get_text(" ", strip=True) for td in row.select("td")]
