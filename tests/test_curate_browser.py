@@ -35,8 +35,11 @@ PARTNERS = f"SELECT ?m WHERE {{ <{HDR}> <http://www.w3.org/ns/org#hasMember> ?m 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def shot(driver, name: str) -> None:
+def shot(driver, name: str, element=None) -> None:
+    """Save the page as docs/img/curating-NAME.png, with `element` in the middle of the view."""
     if SHOTS is not None:
+        if element is not None:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         driver.save_screenshot(str(SHOTS / f"curating-{name}.png"))
 
 
@@ -106,7 +109,7 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         driver.find_element(By.ID, "source").send_keys(
             "https://www.midlandshealthalliance.org.uk/associated-organisations")
         driver.find_element(By.ID, "comment").send_keys("A sixth partner joins HDR UK Midlands")
-        shot(driver, "new")
+        shot(driver, "new", field(driver, "name"))
         submit(driver)
         wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Coventry University")
 
@@ -118,7 +121,7 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         empty.send_keys(NEW_UNI)
         driver.find_element(By.ID, "source").send_keys("note: the partners list on the page, 1 Dec")
         driver.find_element(By.ID, "comment").send_keys("Coventry University is a partner")
-        shot(driver, "edit")
+        shot(driver, "edit", empty)
         submit(driver)
         wait_for(driver, lambda d: "/page/organisation/hdr-uk-midlands" in d.current_url)
         assert "Coventry University" in driver.find_element(By.CSS_SELECTOR, "section.outgoing").text
@@ -154,7 +157,7 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         assert "have a schema:name" in error.text
         assert error.find_element(By.XPATH, "..").find_element(By.TAG_NAME, "label").text.startswith("name")
         assert field(driver, "label").get_attribute("value") == "Health Data Research UK Midlands"
-        shot(driver, "refused")
+        shot(driver, "refused", error)
         assert len(requests.get(url + "/changes?format=json", timeout=30).json()["changes"]) == 2
 
         # revert the partner change: a new change
