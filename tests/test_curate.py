@@ -283,6 +283,27 @@ def test_new_figures_and_list_items_are_named_under_their_owner(server, project)
     assert size == [{"n": "6"}]  # the list counts its new item, in the same change
 
 
+def test_a_revert_that_later_changes_depend_on_is_refused_with_the_reason(server, project):
+    browser = sign_in(server, project["token"])
+    created = add_university(server, browser, name="Owner University")
+    first = created.headers["Location"].split("change=")[1]
+    page = form_of(browser.get(server + "/new/mha:Figure", timeout=30))
+    keys = page["keys"]
+    owned = browser.post(server + "/new/mha:Figure", timeout=120, allow_redirects=False, data={
+        **page["hidden"], keys["belongs to (figure owner)"]: f"{BASE}/id/organisation/owner-university",
+        keys["figure name"]: "Students", keys["figure value"]: "30000", keys["figure unit"]: "students",
+        keys["figure words"]: "30,000 students", "source": "note: test"})
+    assert owned.status_code == 303, owned.text
+    change_page = form_of(browser.get(server + f"/changes/{first}", timeout=30))
+    refused = browser.post(server + f"/changes/{first}/revert", timeout=120, allow_redirects=False,
+                           data={**change_page["hidden"], "source": "note: undo"})
+    assert refused.status_code == 422
+    reasons = BeautifulSoup(refused.text, "html.parser").select_one(".errors").get_text(" ", strip=True)
+    assert "The revert was not saved" in reasons and "Students" in reasons
+    assert sparql(server, f"SELECT ?n WHERE {{ <{BASE}/id/organisation/owner-university> "
+                          "<https://schema.org/name> ?n }") == [{"n": "Owner University"}]
+
+
 def test_writeback_is_refused_while_a_curators_server_runs(server, project):
     done = subprocess.run([sys.executable, "-m", "mha_kg", "writeback", "--setting", "project_dir",
                            str(project["project"]), "--setting", "state_dir", str(project["root"] / "state")],

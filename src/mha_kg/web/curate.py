@@ -262,7 +262,15 @@ def change(change_id: str):
 def revert(change_id: str):
     who = require_curator()
     source = request.form.get("source", "").strip() or f"revert of change {change_id}"
-    done = changes.revert(responses.kg(), change_id, who, source, request.form.get("comment", ""))
+    kg = responses.kg()
+    try:
+        done = changes.revert(kg, change_id, who, source, request.form.get("comment", ""))
+    except writes.Invalid as refused:  # what came after it depends on what it did
+        shapes = forms.shapes_graph(kg)
+        errors = sorted({f"{_label(v.focus)}: {forms.explain(shapes, v)}" for v in refused.report.violations})
+        found = changes.require(kg, change_id)
+        return pages.page("curate_change.html", status=422, change=found, diff=changes.readable(kg, found),
+                          errors=errors)
     return redirect(url_for("curate.change", change_id=done.id), code=303)
 
 
