@@ -451,6 +451,9 @@ def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[
     """The journal's entries, less those written back already; orphans moved aside."""
     if journal.finish_writeback():
         say("finished a writeback that was interrupted")
+    for overlay in sorted((Path(settings["state_dir"]) / "curated").glob("*.nq")):
+        say(f"{overlay} holds writes saved by an earlier mha-kg (the whole dataset, not a change); "
+            "they are not applied: fold them into data/ with that version's `mha-kg writeback`")
     entries = journal.load()
     written = Path(settings["project_dir"]) / "data" / "changes"
     done = [e["id"] for e in entries if (written / f"{e['id']}.trig").is_file()]
