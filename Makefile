@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench bench-pictures screenshots outline browser virtuoso engines faults clean
+.PHONY: serve test lint bench bench-pictures screenshots curating-screenshots outline browser virtuoso engines faults clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ outline: $(VENV)/.installed
 	tmp=$$(mktemp -d) && cd $$tmp && npm pack --silent world-atlas@2.0.2 >/dev/null && \
 	  tar xzf world-atlas-2.0.2.tgz && cd - >/dev/null && \
 	  $(BIN)/python -m mha_kg.linking.geomap $$tmp/package/countries-50m.json $(OUTLINE) && rm -rf $$tmp
+
+# The screenshots of docs/curating.md, taken by the curator's story in headless Chromium.
+curating-screenshots: $(VENV)/.installed-test browser
+	MHA_KG_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_curate_browser.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks

@@ -131,8 +131,9 @@ class Generator:
         return "\n".join(self.out)
 
     def alliance(self) -> None:
+        """The alliance under the IRI the shapes require (shape:AllianceCoreShape names its node)."""
         top = [s.collab for s in self.made[:SECTIONS_PER_SCALE]]
-        self.named("o:synthetic-alliance", "mha:Collaboration", "Synthetic Health Alliance",
+        self.named("o:midlands-health-alliance", "mha:Collaboration", "Synthetic Health Alliance",
                    "source:synthetic", ("mha:associatedOrganisation", top),
                    ("schema:description", lit("An alliance of the synthetic benchmark graph.")))
 

@@ -96,13 +96,19 @@ SETTINGS: tuple[Setting, ...] = (
             "Most writes waiting behind the running one (503 above it), so reads keep their threads."),
     Setting("allow_destructive_writes", False,
             "Allow writes that empty a standard graph (CLEAR, DROP, DELETE of a graph)."),
+    Setting("curators_file", "",
+            "JSON file of curators (name and SHA-256 of their token) who may edit in the browser; "
+            "empty: <state_dir>/curators.json. No curators: nothing can be changed from a page."),
+    Setting("session_secret", "",
+            "Key that signs curators' session cookies; empty: a random key per start (sign in again "
+            "after a restart)."),
     Setting("ror_link_threshold", 0.75, "`mha-kg link ror`: score at or above which a ROR record is linked."),
     Setting("ror_review_threshold", 0.45,
             "`mha-kg link ror`: score at or above which a pair goes to the review list."),
 )
 
 #: Settings whose values are never shown.
-SECRETS = ("write_token", "store_password")
+SECRETS = ("write_token", "store_password", "session_secret")
 #: Settings refused on the command line, where the shell history would keep them.
 NOT_ON_COMMAND_LINE = ("store_password",)
 
@@ -185,7 +191,7 @@ def public(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: Settings that are file-system paths: never shown in a public answer.
-PRIVATE_PATHS = ("project_dir", "state_dir")
+PRIVATE_PATHS = ("project_dir", "state_dir", "curators_file")
 
 
 def markdown_table() -> str:

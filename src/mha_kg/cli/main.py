@@ -17,6 +17,7 @@ from .. import settings as settings_mod
 from ..build import dataset, store
 from ..errors import KGError
 from ..query import formats
+from .curate import curator, source
 from .link import enrich_command, link
 from .load import command as load_command
 from .options import with_settings
@@ -235,7 +236,7 @@ def writeback(settings, dry_run):
         click.echo("The curated writes change no file.")
 
 
-for _command in (link, enrich_command, load_command, reconcile_command):
+for _command in (link, enrich_command, load_command, reconcile_command, curator, source):
     cli.add_command(_command)
 
 

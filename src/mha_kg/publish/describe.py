@@ -104,9 +104,21 @@ def local_name(iri: str) -> str:
 
 
 def exists(kg: KnowledgeGraph, iri: str) -> bool:
-    """True when the graph says anything about, or points at, the IRI."""
-    rows = kg.select(f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1")
+    """True when the graph says anything about, or points at, the IRI (its history aside)."""
+    rows = kg.select(f"SELECT ?x WHERE {{ GRAPH ?g {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} "
+                     f"{_history_filter(iri)} }} LIMIT 1")
     return bool(rows)
+
+
+#: Changesets' graphs (curate/changes.py) record statements about entities; they are the
+#: entities' history, shown on their history pages, not statements of the entities themselves.
+_NOT_HISTORY = "FILTER (!CONTAINS(STR(?g), \"/graph/change/\"))"
+
+
+def _history_filter(iri: str) -> str:
+    """History's own resources (a changeset, its statements, a curator) are described from the
+    change graphs; everything else without them."""
+    return "" if "/id/change/" in iri or "/id/curator/" in iri else _NOT_HISTORY
 
 
 def labels(kg: KnowledgeGraph, iris: set[str]) -> dict[str, str]:
@@ -126,10 +138,16 @@ def labels(kg: KnowledgeGraph, iris: set[str]) -> dict[str, str]:
     return {iri: text for iri, (_, text) in best.items()}
 
 
+def labelled_value(term, names: dict[str, str], prefixes: dict[str, str]) -> Value:
+    """A term for display, IRIs by the labels given (else their local names)."""
+    return _value(term, names, prefixes)
+
+
 def describe(kg: KnowledgeGraph, iri: str) -> Description | None:
     """Everything about one resource, or None when the graph does not mention it."""
-    out_rows = kg.select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} }}")
-    in_rows = kg.select(f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} }} LIMIT 2000")
+    only = _history_filter(iri)
+    out_rows = kg.select(f"SELECT ?p ?o ?g WHERE {{ GRAPH ?g {{ <{iri}> ?p ?o }} {only} }}")
+    in_rows = kg.select(f"SELECT ?s ?p ?g WHERE {{ GRAPH ?g {{ ?s ?p <{iri}> }} {only} }} LIMIT 2000")
     if not out_rows and not in_rows:
         return None
     named = {iri} | {r["p"].value for r in out_rows + in_rows}
@@ -199,8 +217,8 @@ def to_value(term, prefixes: dict[str, str]) -> Value | None:
 
 def triples(kg: KnowledgeGraph, iri: str) -> list:
     """The RDF a client gets for a resource: its statements both ways, inferred ones included."""
-    return kg.triples(f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ "
-                      f"{{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }}")
+    return kg.triples(f"CONSTRUCT {{ <{iri}> ?p ?o . ?s ?q <{iri}> }} WHERE {{ GRAPH ?g {{ "
+                      f"{{ <{iri}> ?p ?o }} UNION {{ ?s ?q <{iri}> }} }} {_history_filter(iri)} }}")
 
 
 def instances(kg: KnowledgeGraph, class_iri: str, offset: int, size: int) -> tuple[list[Value], int]:

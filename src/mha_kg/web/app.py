@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.utils import cached_property
 
 from .. import settings as settings_mod
+from ..curate.curators import writes_enabled
 from ..curate.writes import open_graph
 from ..errors import KGError
 from ..kg import KnowledgeGraph
@@ -31,7 +32,7 @@ def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
     app.request_class = Request
     app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
     app.config["SETTINGS"] = resolved
-    app.extensions["kg"] = kg or open_graph(resolved, files, writer=bool(resolved["write_token"]))
+    app.extensions["kg"] = kg or open_graph(resolved, files, writer=writes_enabled(resolved))
     pages.install(app)
     _register_blueprints(app)
     _register_error_handlers(app)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, redirect, request
+from flask import Blueprint, abort, redirect, request
 
-from ..errors import bad_request, not_acceptable, not_found
+from ..curate import tombstones
+from ..errors import KGError, bad_request, not_acceptable, not_found
 from ..publish import describe
 from ..query import formats
 from . import pages, responses
@@ -40,11 +41,25 @@ def split_suffix(rest: str) -> tuple[str, formats.Format | None]:
     return stem, fmt
 
 
+def absent(iri: str, page: bool) -> KGError:
+    """A published IRI never 404s: merged, it redirects; removed, it is 410 Gone with its tombstone."""
+    kg = responses.kg()
+    kept = tombstones.replaced_by(kg, iri)
+    if kept is not None:
+        abort(redirect(pages.href(kept), code=301))
+    gone = tombstones.gone(kg, iri)
+    if gone is None:
+        return not_found(f"the graph says nothing about {iri}")
+    if page:
+        abort(pages.page("gone.html", status=410, gone=gone))
+    return KGError(f"{iri} was removed by change {gone.change.id} on {gone.change.ended}", 410)
+
+
 @blueprint.get("/id/<path:rest>")
 def identify(rest: str):
     iri = entity_iri(rest)
-    if not describe.exists(responses.kg(), iri):
-        raise not_found(f"the graph says nothing about {iri}")
+    if not describe.exists(responses.kg(), iri) or tombstones.replaced_by(responses.kg(), iri):
+        raise absent(iri, responses.wants("page", "graph").name == "html")
     fmt = responses.wants("page", "graph")
     target = f"/page/{rest}" if fmt.name == "html" else f"/data/{rest}.{fmt.suffix}"
     response = redirect(target, code=303)
@@ -56,8 +71,8 @@ def identify(rest: str):
 def page(rest: str):
     iri = entity_iri(rest)
     found = describe.describe(responses.kg(), iri)
-    if found is None:
-        raise not_found(f"the graph says nothing about {iri}")
+    if found is None or tombstones.replaced_by(responses.kg(), iri):
+        raise absent(iri, page=True)
     kind = rest.split("/", 1)[0]
     links = pages.alternates(lambda fmt: f"/data/{rest}.{fmt.suffix}")
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
@@ -72,8 +87,8 @@ def data(rest: str):
     if fmt.kind not in ("graph", "dataset"):
         raise not_acceptable(f"{fmt.label} cannot carry RDF")
     triples = describe.triples(responses.kg(), iri)
-    if not triples:
-        raise not_found(f"the graph says nothing about {iri}")
+    if not triples or tombstones.replaced_by(responses.kg(), iri):
+        raise absent(iri, page=False)
     return pages.rdf(triples, fmt)
 
 

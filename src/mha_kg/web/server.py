@@ -6,6 +6,7 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from ..curate.curators import writes_enabled
 from ..curate.writes import open_graph
 
 
@@ -16,7 +17,7 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     from .app import create_app
 
     install(endpoints(settings))  # from here on, no connection but to the allowlisted endpoints
-    kg = open_graph(settings, files, writer=bool(settings["write_token"]))
+    kg = open_graph(settings, files, writer=writes_enabled(settings))
     kg.engine.warm()
     app = create_app(settings, kg=kg)
     sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
