@@ -64,7 +64,8 @@ def project_inputs(settings: dict) -> Inputs:
         if name not in {"ontology", "data", "inferred"}:
             files += [SourceFile(p, name) for p in _turtle_files(root / "data" / name)]
     if not any(f.graph == "data" for f in files):
-        raise KGError(f"no data found: {root / 'data'} holds no .ttl files")
+        raise KGError(f"no data found: {root / 'data'} holds no .ttl files; pass --project DIR (a "
+                      "checkout, or a folder with ontology/, data/ and shapes/) or set MHA_KG_PROJECT_DIR")
     return Inputs(
         files=files,
         base=settings["base_iri"],

@@ -10,7 +10,11 @@ import json
 import threading
 
 from flask import Blueprint, current_app, redirect, request
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
 
+from ..curate.release import all_releases, series_iri
+from ..curate.series import series_graph
 from ..errors import not_found
 from ..publish import void
 from ..publish.exports import export, framed_jsonld, jsonld_context
@@ -70,7 +74,22 @@ def context():
 def well_known_void(suffix: str | None = None):
     fmt = formats.by_name(suffix) if suffix else responses.wants("graph")
     formats.ensure_kind(fmt, "graph")
-    graph = void.void_graph(responses.kg(), request.host_url.rstrip("/"))
+    site = request.host_url.rstrip("/")
+    graph = void.void_graph(responses.kg(), site)
+    graph += release_series(site)  # the releases, listed from VoID
+    graph.add((URIRef(void.dataset_iri(responses.kg())), RDFS.seeAlso,
+               URIRef(series_iri(responses.kg().base))))
+    return graph_response(graph, fmt)
+
+
+def release_series(site: str, only: str | None = None) -> Graph:
+    """The DCAT 3 dataset series of the releases made so far (curate/series.py)."""
+    kg = responses.kg()
+    return series_graph(all_releases(kg.settings), kg.base, site, pages.site_about(), only)
+
+
+def graph_response(graph: Graph, fmt: formats.Format):
+    """An rdflib graph in a graph format; JSON-LD compacted with the published context."""
     if fmt.name == "jsonld":
         body = graph.serialize(format="json-ld", context=jsonld_context(responses.kg())["@context"])
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app
 from markupsafe import Markup
 
+from ..curate import release
 from ..publish import network
 from ..query import catalogue
 from . import pages, responses
@@ -44,7 +45,8 @@ def index():
         counts.append((iri, one if n == 1 else many, n))
     return pages.page("home.html", counts=counts, triples=stats["triples"], graphs=stats["graphs"],
                       picture=Markup(picture_svg()),  # network.svg escapes every label
-                      queries=catalogue.load())
+                      queries=catalogue.load(),
+                      releases=list(reversed(release.all_releases(responses.settings())))[:3])
 
 
 @blueprint.get("/picture.svg")
