@@ -99,7 +99,7 @@ def diff(old: Iterable[ox.Quad], new: Iterable[ox.Quad], base: str, previous: st
     log.added = [(iri, labels.get(iri, iri)) for iri in sorted(set(after) - set(before))]
     log.removed = [(iri, labels.get(iri, iri)) for iri in gone if iri not in merged_into]
     log.merged = sorted(merged_into.items())
-    for iri in sorted(set(before) & set(after)):
+    for iri in sorted(set(before) & set(after) - set(merged_into)):
         properties = _property_changes(before[iri], after[iri])
         if properties:
             log.changed.append(ChangedEntity(iri, labels.get(iri, iri), properties))
@@ -178,8 +178,11 @@ def parse_term(nt: str) -> ox.NamedNode | ox.Literal | ox.BlankNode:
 # ------------------------------------------------------------------ curated changes
 
 
-def changesets(kg: KnowledgeGraph, since: str | None) -> list[Changeset]:
-    """Every changeset that ended after `since` (an ISO date-time; None: all), oldest first."""
+def changesets(kg: KnowledgeGraph, released: set[str]) -> list[Changeset]:
+    """Every changeset not in an earlier release (`released`: their IRIs), oldest first.
+
+    By IRI rather than by time, so a change made in the same second as a release
+    is neither lost nor listed twice."""
     prefix = graph_iri(kg.base, "change/")
     rows = kg.select(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
@@ -199,7 +202,7 @@ def changesets(kg: KnowledgeGraph, since: str | None) -> list[Changeset]:
     found: dict[str, Changeset] = {}
     for row in rows:
         iri, ended = row["change"].value, row["ended"].value
-        if iri in found or (since and _instant(ended) <= _instant(since)):
+        if iri in found or iri in released:
             continue
         found[iri] = Changeset(iri, ended, *(_value(row.get(k)) for k in
                                              ("curator", "name", "source", "comment", "reverts")),

@@ -161,7 +161,7 @@ def make(kg: KnowledgeGraph, version: str, now: datetime | None = None,
     issued = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     diff = changes.diff(quads(previous) if previous else [], current, kg.base,
                         previous.version if previous else None)
-    diff.changesets = changes.changesets(kg, previous.issued if previous else None)
+    diff.changesets = changes.changesets(kg, {c.iri for r in existing for c in r.changelog.changesets})
     version = suggest(previous, diff) if version == "auto" else version
     check_version(version, existing)
     folder = releases_dir(settings)
