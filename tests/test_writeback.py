@@ -66,9 +66,11 @@ def test_writeback_keeps_unchanged_text_and_adds_the_change(project, runner):
     assert "# The alliance" in rewritten
     assert '"The Renamed Partner"' in rewritten and '"The Partner"' not in rewritten
     assert "o:partner" in rewritten  # written with the file's own prefixes
-    assert "New Partner" in (project / "project/data/curated.ttl").read_text()
-    # the overlay is gone: the files alone now give the curated graph
-    assert not list((project / "state" / "curated").glob("*.nq"))
+    assert "New Partner" in (project / "project/data/curated-writes.ttl").read_text()
+    # the history is in the project, and the journal is empty: the files alone now give the graph
+    [history] = (project / "project/data/changes").glob("*.trig")
+    assert "prov:Activity" in history.read_text()
+    assert not list((project / "state" / "changes" / "pending").glob("*.trig"))
     assert names(settings) == curated
     again = runner.invoke(cli, ["writeback", "--setting", "project_dir", settings["project_dir"],
                                 "--setting", "state_dir", settings["state_dir"]])

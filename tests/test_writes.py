@@ -71,24 +71,30 @@ def test_without_a_token_every_write_is_403_and_a_wrong_one_401(project, tmp_pat
 
 
 def test_graph_store_protocol(project):
-    graph = "http://example.org/curated/notes"
+    graph = "https://w3id.org/mha-kg/graph/links"  # a standard graph, empty in the fixture
     with start(project) as url:
         store = url + "/rdf-graph-store"
-        note = "<http://example.org/note>"
-        put = requests.put(store, params={"graph": graph}, data=f'<{ORG}alliance> {note} "a" .',
+        note = "<http://www.w3.org/2000/01/rdf-schema#seeAlso>"
+        a, b = "<http://a.example/>", "<http://b.example/>"
+        put = requests.put(store, params={"graph": graph}, data=f"<{ORG}alliance> {note} {a} .",
                            headers={**AUTH, "Content-Type": "text/turtle"}, timeout=120)
         assert put.status_code == 201, put.text
-        post = requests.post(store, params={"graph": graph}, data=f'<{ORG}partner> {note} "b" .',
+        post = requests.post(store, params={"graph": graph}, data=f"<{ORG}partner> {note} {b} .",
                              headers={**AUTH, "Content-Type": "application/n-triples"}, timeout=120)
-        assert post.status_code == 200
+        assert post.status_code == 200 and post.json()["added"] == 1
         got = requests.get(store, params={"graph": graph}, headers={"Accept": "application/n-triples"},
                            timeout=30)
-        assert sorted(line.split('"')[1] for line in got.text.splitlines()) == ["a", "b"]
+        assert sorted(line.split()[2] for line in got.text.splitlines()) == ["<http://a.example/>",
+                                                                            "<http://b.example/>"]
         bad = requests.put(store, params={"default": ""}, headers={**AUTH, "Content-Type": "text/turtle"},
                            data=f'<{ORG}partner> a <https://w3id.org/mha-kg/def/Organisation> .', timeout=120)
         assert bad.status_code == 422  # replacing the data graph with a nameless organisation
-        assert requests.delete(store, params={"graph": graph}, headers=AUTH, timeout=120).status_code == 200
-        assert requests.get(store, params={"graph": graph}, timeout=30).status_code == 404
+        # emptying a standard graph is destructive: refused without allow_destructive_writes
+        emptied = requests.delete(store, params={"graph": graph}, headers=AUTH, timeout=120)
+        assert emptied.status_code == 403 and "allow_destructive_writes" in emptied.text
+        outside = requests.put(store, params={"graph": "http://example.org/notes"}, data=b"",
+                               headers={**AUTH, "Content-Type": "text/turtle"}, timeout=30)
+        assert outside.status_code == 403 and "standard graphs" in outside.text
         inferred = requests.delete(store, params={"graph": "https://w3id.org/mha-kg/graph/inferred"},
                                    headers=AUTH, timeout=30)
         assert inferred.status_code == 403

@@ -7,6 +7,8 @@ from the configured base and nowhere else.
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
 
@@ -57,6 +59,52 @@ def all_prefixes(base: str) -> dict[str, str]:
 
 def graph_iri(base: str, name: str) -> str:
     return f"{base}/graph/{name}"
+
+
+#: The graphs a curator may write: every standard graph but the computed closure.
+WRITABLE_GRAPHS = tuple(name for name in GRAPH_NAMES if name != "inferred")
+
+#: A change id (client-chosen or minted): slug-safe, so it can name a graph, an IRI and a file.
+CHANGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
+
+
+def change_graph_iri(base: str, change_id: str) -> str:
+    """The named graph holding one changeset's history (PROV-O), `<base>/graph/change/<id>`."""
+    return graph_iri(base, f"change/{change_id}")
+
+
+def change_iri(base: str, change_id: str) -> str:
+    """The changeset itself, `<base>/id/change/<id>`."""
+    return f"{base}/id/change/{change_id}"
+
+
+def curator_iri(base: str, slug: str) -> str:
+    return f"{base}/id/curator/{slug}"
+
+
+def graph_kind(base: str, iri: str) -> str | None:
+    """The graph-name rule: "standard", "change", or None (refused).
+
+    Written once, here: the live write path refuses what is None, and the
+    build validates and infers over the standard graphs only, so a change
+    graph is stored and queryable but never judged as alliance data.
+
+    >>> graph_kind("https://w3id.org/mha-kg", "https://w3id.org/mha-kg/graph/data")
+    'standard'
+    >>> graph_kind("https://w3id.org/mha-kg", "https://w3id.org/mha-kg/graph/change/c-1")
+    'change'
+    >>> graph_kind("https://w3id.org/mha-kg", "http://example.org/notes") is None
+    True
+    """
+    prefix = f"{base}/graph/"
+    if not iri.startswith(prefix):
+        return None
+    name = iri[len(prefix):]
+    if name in GRAPH_NAMES:
+        return "standard"
+    if name.startswith("change/") and CHANGE_ID.fullmatch(name[len("change/"):]):
+        return "change"
+    return None
 
 
 def ontology_iri(base: str) -> str:

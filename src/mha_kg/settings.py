@@ -89,6 +89,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_cache_ttl", 5, "Cache-Control max-age, in seconds, of read responses."),
     Setting("write_token", "",
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
+    Setting("update_time_limit_ms", 30000,
+            "Updates running longer are stopped with a 503 and change nothing."),
+    Setting("writes_waiting_max", 2,
+            "Most writes waiting behind the running one (503 above it), so reads keep their threads."),
+    Setting("allow_destructive_writes", False,
+            "Allow writes that empty a standard graph (CLEAR, DROP, DELETE of a graph)."),
     Setting("ror_link_threshold", 0.75, "`mha-kg link ror`: score at or above which a ROR record is linked."),
     Setting("ror_review_threshold", 0.45,
             "`mha-kg link ror`: score at or above which a pair goes to the review list."),
@@ -178,11 +184,17 @@ def user_state_dir() -> Path:
 
 
 def public(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Settings safe to show on /-/settings.json: the write token is never shown."""
+    """Settings safe to show on /-/settings.json: never the write token or a file-system path."""
     shown = {s.name: settings.get(s.name, s.default) for s in SETTINGS}
     if shown["write_token"]:
         shown["write_token"] = "(set)"
+    for name in PRIVATE_PATHS:  # where the files are is no one else's business
+        shown[name] = "(hidden)"
     return shown
+
+
+#: Settings that are file-system paths: never shown in a public answer.
+PRIVATE_PATHS = ("project_dir", "state_dir")
 
 
 def markdown_table() -> str:

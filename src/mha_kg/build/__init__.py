@@ -1,4 +1,5 @@
-"""Build: files -> named graphs -> OWL-RL closure -> SHACL -> the persisted store.
+"""Build: files to named graphs, the OWL-RL closure, SHACL, the persisted store.
 
-May import only the shared top-level modules: every later stage builds on it.
+May import the shared top-level modules only (settings, errors, namespaces,
+netguard); every later stage builds on it.
 """

@@ -22,7 +22,7 @@ from rdflib.util import SUFFIX_FORMAT_MAP, guess_format
 
 from .. import __version__, netguard
 from ..errors import KGError
-from ..namespaces import DEFAULT_BASE, GRAPH_NAMES, all_prefixes, graph_iri
+from ..namespaces import DEFAULT_BASE, GRAPH_NAMES, all_prefixes, change_graph_iri, graph_iri
 
 netguard.guard_parsers()  # JSON-LD contexts, owl:imports, XML entities: never fetched
 
@@ -45,12 +45,18 @@ class Inputs:
     shapes: list[Path] = field(default_factory=list)
     validate: bool = True
     infer: bool = True
+    #: Changeset files not yet written back (curate.writes keeps them), re-applied in order
+    #: over the files at every build: see changesets.py.
+    changes: list[Path] = field(default_factory=list)
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         digest.update(f"{__version__}|{self.base}|{self.validate}|{self.infer}".encode())
         for path in [f.path for f in self.files] + self.shapes:
             digest.update(str(path).encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        for path in self.changes:
+            digest.update(path.name.encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         return digest.hexdigest()[:16]
 
@@ -63,6 +69,8 @@ def project_inputs(settings: dict) -> Inputs:
     for name in GRAPH_NAMES:
         if name not in {"ontology", "data", "inferred"}:
             files += [SourceFile(p, name) for p in _turtle_files(root / "data" / name)]
+    files += [SourceFile(p, change_graph_iri(settings["base_iri"], p.stem))
+              for p in sorted((root / "data" / "changes").glob("*.trig"))]  # written-back history
     if not any(f.graph == "data" for f in files):
         raise KGError(f"no data found: {root / 'data'} holds no .ttl files; pass --project DIR (a "
                       "checkout, or a folder with ontology/, data/ and shapes/) or set MHA_KG_PROJECT_DIR")

@@ -6,11 +6,23 @@ disk. It happens in a scratch folder that is renamed into place only when
 complete, under a lock, so a build killed halfway leaves nothing that a later
 start could mistake for a store, and a failed build (a broken file, data
 that does not conform) leaves the previous store as it was.
+
+Changes not yet written back (`Inputs.changes`, kept by curate.writes) are
+re-applied over the files after loading, each with its history graph; the
+closure and the shapes then see the standard graphs only (the graph-name
+rule, namespaces.graph_kind), never a change graph. A change that no longer
+applies to the files is left out and named in the build record.
+
+A complete store records a checksum of each of its files; a start checks
+them, and a store that differs (a file cut, changed or missing, a garbled
+record) is removed and rebuilt from the inputs, with one line saying which
+file was wrong.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -25,8 +37,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
 from ..errors import KGError
-from ..namespaces import graph_iri
-from . import dataset, infer, terms, validate
+from ..namespaces import graph_iri, graph_kind
+from . import changesets, dataset, infer, terms, validate
 
 Log = Callable[[str], None]
 KEEP_STORES = 3
@@ -41,6 +53,19 @@ class BuildInfo:
     seconds: dict[str, float] = field(default_factory=dict)
     built_at: str = ""
     reused: bool = False
+    #: Changes left out because they no longer apply to the files: [id, why].
+    skipped: list[list[str]] = field(default_factory=list)
+    #: sha256 of every file of the store, checked before the store is reused.
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+class Nonconforming(KGError):
+    """The data breaks the shapes; `report` says which and why."""
+
+    def __init__(self, report: validate.Report):
+        super().__init__(f"the dataset does not conform to its shapes ({len(report.violations)} "
+                         "results); run `mha-kg validate` to see them")
+        self.report = report
 
     @property
     def triples(self) -> int:
@@ -53,22 +78,74 @@ def ensure(inputs: dataset.Inputs, state_dir: Path, log: Log = lambda _: None) -
     fingerprint = inputs.fingerprint()
     final = stores / fingerprint
     info = read_info(final)
-    if info:
+    if info and not damaged_file(final, info):
         return info
     stores.mkdir(parents=True, exist_ok=True)
     with _lock(state_dir / "build.lock"):
         info = read_info(final)  # another process may have built it meanwhile
-        if info:
-            return info
+        if final.exists():
+            wrong = "build.json" if info is None else damaged_file(final, info)
+            if not wrong:
+                return info
+            log(f"the store {final.name} is damaged ({wrong} is not as built): rebuilding it")
+            shutil.rmtree(final)
         _remove_scratch(stores)
         scratch = stores / f".build-{fingerprint}-{os.getpid()}"
         info = build(inputs, scratch, log)
         info.path = str(final)
-        (scratch / "build.json").write_text(json.dumps(asdict(info), indent=2))
+        info.checksums = checksums(scratch)
+        _write_synced(scratch / "build.json", json.dumps(asdict(info), indent=2).encode())
         os.rename(scratch, final)
+        _sync_folder(stores)
         _prune(stores, keep=final)
     info.reused = False
     return info
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of each file RocksDB keeps (not its info log or lock, which change on their own)."""
+    return {p.name: _sha256(p) for p in sorted(folder.iterdir())
+            if p.is_file() and p.name not in ("LOCK", "build.json") and not p.name.startswith("LOG")}
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def damaged_file(folder: Path, info: BuildInfo) -> str | None:
+    """The first file of a store that is not as it was built (None: all are)."""
+    if not info.checksums:
+        return "build.json"
+    found = checksums(folder)
+    for name in sorted(set(found) | set(info.checksums)):
+        if found.get(name) != info.checksums.get(name):
+            return name
+    return None
+
+
+def write_synced(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a crash leaves the old file or the new one, whole:
+    a scratch file, fsync, rename, fsync of the folder."""
+    _write_synced(path, data)
+    _sync_folder(path.parent)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(scratch, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(scratch, path)
+
+
+def _sync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def read_info(path: Path) -> BuildInfo | None:
@@ -118,8 +195,12 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     load_files(store, inputs)
     seconds["load"] = _lap(started)
     log(f"loaded {len(inputs.files)} files in {seconds['load']:.2f} s")
+    skipped = apply_changes(store, inputs)
+    for change_id, why in skipped:
+        log(f"change {change_id} left out: {why}")
     asserted = [graph_iri(inputs.base, name) for name in ASSERTED_GRAPHS]
-    asserted += sorted({f.graph for f in inputs.files if f.graph not in ASSERTED_GRAPHS})
+    asserted += sorted({f.graph for f in inputs.files if f.graph not in ASSERTED_GRAPHS
+                        and graph_kind(inputs.base, f.graph) != "change"})
     if inputs.infer:
         started = time.perf_counter()
         inferred = infer.fast_closure(store, asserted)
@@ -138,10 +219,7 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
                                              dataset.load_shapes(inputs), closed=inputs.infer)
             seconds["validate"] = _lap(started)
             if not report.conforms:
-                raise KGError(
-                    f"the dataset does not conform to its shapes ({len(report.violations)} "
-                    "results); run `mha-kg validate` to see them"
-                )
+                raise Nonconforming(report)
             log(f"validated in {seconds['validate']:.2f} s")
         graphs = graph_sizes(store)
         started = time.perf_counter()
@@ -160,12 +238,37 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         graphs=graphs,
         seconds=seconds,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        skipped=[list(pair) for pair in skipped],
     )
+
+
+def apply_changes(store: ox.Store, inputs: dataset.Inputs) -> list[tuple[str, str]]:
+    """Lay each pending change over the loaded files, in order, with its history graph.
+
+    A change applies when everything it removed is still there and nothing it
+    added is there already; otherwise the files have moved on under it, and it
+    is left out (returned as (id, why)) rather than half applied.
+    """
+    skipped = []
+    for path in inputs.changes:
+        history = changesets.read(path)
+        delta = changesets.delta(history, inputs.base)
+        gone = sum(1 for q in delta.removed if q not in store)
+        there = sum(1 for q in delta.added if q in store)
+        if gone or there:
+            skipped.append((path.stem, f"{gone} of the triples it removed are no longer in the files "
+                                       f"and {there} of those it added are there already"))
+            continue
+        for quad in delta.removed:
+            store.remove(quad)
+        store.extend([*delta.added, *history])
+    return skipped
 
 
 #: Formats Oxigraph parses straight into the store; others go through rdflib.
 _OX_FORMATS = {"turtle": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
-               "ntriples": ox.RdfFormat.N_TRIPLES}
+               "ntriples": ox.RdfFormat.N_TRIPLES, "trig": ox.RdfFormat.TRIG,
+               "nquads": ox.RdfFormat.N_QUADS}  # a dataset file's default graph goes to `to_graph`
 
 
 def load_files(store: ox.Store, inputs: dataset.Inputs) -> None:

@@ -248,12 +248,14 @@ def writeback(settings, dry_run):
     """Fold curated writes (SPARQL Update, Graph Store) back into the Turtle files.
 
     Unchanged subjects keep their text and comments; changed ones are
-    rewritten in place with the file's prefixes; new ones go to curated.ttl.
+    rewritten in place with the file's prefixes; new ones go to
+    curated-writes.ttl; each change's history to data/changes/<id>.trig.
+    Refused while a server with a write token runs on the same state.
     """
     from ..curate.writeback import writeback as do_writeback
 
     result = do_writeback(settings, dry_run=dry_run)
-    if result.overlay is None:
+    if not result.changes:
         click.echo("Nothing to write back: no curated writes over these files.")
         return
     for path in result.changed:

@@ -1,31 +1,46 @@
-"""Fold curated writes back into the Turtle files, in their own style.
+"""Fold the pending changes back into the Turtle files, in their own style.
 
-A validated write (writes.py) leaves the whole curated dataset as an overlay
-under the state folder. `mha-kg writeback` compares it with the files
-subject by subject and edits only what changed: a subject block whose
-statements are unchanged keeps its exact text (comments, order, layout); a
-changed one is rewritten in place with the file's own prefixes; a removed
-one is dropped; a new subject goes to the end of `curated.ttl` in its
-graph's folder. Then the overlay is removed, so the next start builds from
-the files alone.
+`mha-kg writeback` takes the state's writer lock (so it refuses to run while
+a server that writes is up), reads the journal of changes not yet written
+back (writes.py) and nets them out in order. Each triple removed is taken out
+of the subject block, in the file, that states it; each triple added goes
+into the first block of its subject among its graph's files, or, for a new
+subject, to `curated-writes.ttl` in that graph's folder. Only blocks whose
+statements change are rewritten, with the prefixes their file declares
+(an IRI no prefix covers is written in full, so no prefix is ever used
+undeclared); every other line keeps its exact text. Each change's history
+graph goes to `data/changes/<id>.trig`.
+
+Nothing is written until the new files are proven right: they are parsed
+from a scratch copy of the project and must give exactly the dataset the
+server builds from the old files plus the journal. Then each file is
+replaced atomically, and only then is the journal emptied; a crash in
+between is harmless, because a start drops from the journal every change
+already in `data/changes/` (writes.open_graph).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import shutil
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
 
-from ..build import dataset
+from ..build import changesets, dataset, store
 from ..errors import KGError
-from ..namespaces import graph_iri
-from .writes import overlay_path
+from ..namespaces import WRITABLE_GRAPHS, all_prefixes, graph_iri
+from .writes import Journal
 
 _DIRECTIVE = re.compile(r"^\s*(@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*@?prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+
+#: Where new subjects of each graph go, beside that graph's files.
+NEW_SUBJECTS = "curated-writes.ttl"
 
 
 @dataclass
@@ -39,75 +54,122 @@ class Block:
 
 @dataclass
 class Result:
-    changed: list[Path] = field(default_factory=list)
-    overlay: Path | None = None
+    changes: list[str] = field(default_factory=list)  # ids written back
+    changed: list[Path] = field(default_factory=list)  # files written (or that would be)
 
 
 def writeback(settings: dict, dry_run: bool = False) -> Result:
-    inputs = dataset.project_inputs(settings)
-    overlay = overlay_path(settings, inputs)
-    if not overlay.is_file():
-        return Result()
-    wanted = _by_graph(ox.parse(overlay.read_bytes(), format=ox.RdfFormat.N_QUADS))
-    result = Result(overlay=overlay)
-    root = Path(settings["project_dir"])
-    for name in ("ontology", "data", "links", "memberships", "enrichment"):
-        files = [f.path for f in inputs.files if f.graph == name]
-        folder = root / ("ontology" if name == "ontology" else "data" if name == "data" else f"data/{name}")
-        want = _by_subject(wanted.get(graph_iri(inputs.base, name), set()))
-        result.changed += _write_graph(files, folder, want, dry_run)
-    if not dry_run:
-        overlay.unlink()
-    return result
+    """Write the pending changes into the files, after proving the files give the served dataset."""
+    journal = Journal(settings)
+    with journal.writer():
+        entries = journal.load()
+        if not entries:
+            return Result()
+        inputs = dataset.project_inputs(settings)
+        pending = journal.files(entries)
+        root = Path(settings["project_dir"])
+        texts = _plan(inputs, root, pending)
+        for path in pending:
+            texts[root / "data" / "changes" / path.name] = path.read_text(encoding="utf-8")
+        _prove(settings, inputs, root, texts, pending)
+        result = Result([e["id"] for e in entries], sorted(texts))
+        if dry_run:
+            return result
+        for path, text in texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            store.write_synced(path, text.encode("utf-8"))
+        journal.save([])
+        for path in pending:
+            path.unlink(missing_ok=True)
+        return result
 
 
-def _write_graph(files: list[Path], folder: Path, want: dict[str, set], dry_run: bool) -> list[Path]:
-    changed = []
-    placed: set[str] = set()
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        blocks = split_blocks(text)
-        new_text = _rewrite(text, blocks, want, placed)
-        placed |= {b.subject for b in blocks if b.subject}
-        if new_text != text:
-            changed.append(path)
-            if not dry_run:
-                path.write_text(new_text, encoding="utf-8")
-    new_subjects = sorted(s for s in want if s not in placed and want[s])
-    if new_subjects:
-        target = folder / "curated.ttl"
-        head = target.read_text(encoding="utf-8") if target.exists() else (
-            "# Curated additions, written back by `mha-kg writeback`.\n\n")
-        prefixes = _prefix_lines(files[0].read_text(encoding="utf-8")) if files else ""
-        if not target.exists():
-            head += prefixes + "\n"
-        body = "\n".join(_serialise(want[s], head + prefixes) for s in new_subjects)
-        changed.append(target)
-        if not dry_run:
-            folder.mkdir(parents=True, exist_ok=True)
-            target.write_text(head.rstrip("\n") + "\n\n" + body, encoding="utf-8")
-    return changed
+# ------------------------------------------------------------------ planning
 
 
-def _rewrite(text: str, blocks: list[Block], want: dict[str, set], placed: set[str]) -> str:
-    out, seen = [], set()
-    for block in blocks:
-        if block.subject is None:
-            out.append(block.text)
-        elif block.subject in seen:
-            continue  # a subject split over blocks is written once, in its first block
+def net_delta(pending: list[Path], base: str) -> tuple[set, set]:
+    """The changes in order, netted: (quads added, quads removed) overall."""
+    added: set = set()
+    removed: set = set()
+    for path in pending:
+        delta = changesets.delta(changesets.read(path), base)
+        for quad in delta.removed:
+            added.discard(quad) if quad in added else removed.add(quad)
+        for quad in delta.added:
+            removed.discard(quad) if quad in removed else added.add(quad)
+    return added, removed
+
+
+def _plan(inputs: dataset.Inputs, root: Path, pending: list[Path]) -> dict[Path, str]:
+    """The new text of every file the changes touch."""
+    added, removed = net_delta(pending, inputs.base)
+    texts: dict[Path, str] = {}
+    for name in WRITABLE_GRAPHS:
+        iri = graph_iri(inputs.base, name)
+        gone = {q.triple for q in removed if q.graph_name.value == iri}
+        new = {q.triple for q in added if q.graph_name.value == iri}
+        if gone or new:
+            files = [f.path for f in inputs.files if f.graph == name]
+            texts |= _plan_graph(files, _folder(root, name), gone, new, inputs.base)
+    return texts
+
+
+def _folder(root: Path, name: str) -> Path:
+    return root / {"ontology": "ontology", "data": "data"}.get(name, f"data/{name}")
+
+
+def _plan_graph(files: list[Path], folder: Path, gone: set, new: set, base: str) -> dict[Path, str]:
+    parsed = {path: split_blocks(path.read_text(encoding="utf-8")) for path in files}
+    edits: dict[tuple[Path, int], set] = {}
+    first_block: dict[str, tuple[Path, int]] = {}
+    for path, blocks in parsed.items():
+        for index, block in enumerate(blocks):
+            if block.subject and block.subject not in first_block:
+                first_block[block.subject] = (path, index)
+            for triple in gone & block.triples:
+                edits.setdefault((path, index), set(block.triples)).discard(triple)
+                gone = gone - {triple}
+    if gone:
+        triple = sorted(gone, key=str)[0]
+        raise KGError(f"cannot write back: the triple {triple} is not in a single-subject block of "
+                      "its graph's files; edit the file by hand")
+    homeless: dict[str, set] = defaultdict(set)
+    for triple in new:
+        where = first_block.get(triple.subject.value)
+        if where is None:
+            homeless[triple.subject.value].add(triple)
         else:
-            seen.add(block.subject)
-            wanted = want.get(block.subject, set())
-            if not wanted:
-                continue
-            out.append(block.text if wanted == set(block.triples) else _serialise(wanted, text))
-    return "".join(out)
+            edits.setdefault(where, set(parsed[where[0]][where[1]].triples)).add(triple)
+    texts = {}
+    for path, blocks in parsed.items():
+        prefixes = _declared(path.read_text(encoding="utf-8"))
+        changed = {index: triples for (p, index), triples in edits.items() if p == path}
+        if changed:
+            texts[path] = "".join(
+                (_serialise(changed[i], prefixes) if changed[i] else "") if i in changed else b.text
+                for i, b in enumerate(blocks))
+    if homeless:
+        texts[folder / NEW_SUBJECTS] = _new_subjects(folder / NEW_SUBJECTS, homeless, base)
+    return texts
+
+
+def _new_subjects(target: Path, subjects: dict[str, set], base: str) -> str:
+    """New subjects at the end of the graph's curated-writes.ttl, started when absent."""
+    if target.exists():
+        head = target.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+        prefixes = _declared(head)
+    else:
+        used = {t.value for triples in subjects.values() for triple in triples
+                for t in (triple.subject, triple.predicate, triple.object) if isinstance(t, ox.NamedNode)}
+        prefixes = {p: ns for p, ns in all_prefixes(base).items() if any(i.startswith(ns) for i in used)}
+        head = "# Curated additions, written back by `mha-kg writeback`.\n\n" + "".join(
+            f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(prefixes.items())) + "\n"
+    return head + "\n".join(_serialise(subjects[s], prefixes) for s in sorted(subjects))
 
 
 def split_blocks(text: str) -> list[Block]:
     """Cut a Turtle file into subject blocks and the lines between them."""
-    header = _prefix_lines(text)
+    header = "".join(line for line in text.splitlines(keepends=True) if _DIRECTIVE.match(line))
     blocks: list[Block] = []
     pending: list[str] = []
     for line in text.splitlines(keepends=True):
@@ -120,7 +182,7 @@ def split_blocks(text: str) -> list[Block]:
             chunk = "".join(pending)
             triples = _parse(header + chunk)
             if triples is not None:
-                subjects = {_key(t.subject) for t in triples if not isinstance(t.subject, ox.BlankNode)}
+                subjects = {t.subject.value for t in triples if not isinstance(t.subject, ox.BlankNode)}
                 subject = next(iter(subjects)) if len(subjects) == 1 else None
                 blocks.append(Block(chunk, subject, frozenset(triples)))
                 pending = []
@@ -131,49 +193,71 @@ def split_blocks(text: str) -> list[Block]:
 
 def _parse(text: str) -> list | None:
     try:
-        return _normalised(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+        return [q.triple for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE)]
     except SyntaxError:
         return None
 
 
-def _normalised(quads) -> list:
-    """Triples as Oxigraph stores them (canonical literals), for exact comparison."""
-    store = ox.Store()
-    store.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads)
-    return [q.triple for q in store]
+def _declared(text: str) -> dict[str, str]:
+    """The prefixes a Turtle file declares."""
+    return {m.group(1) or "": m.group(2) for m in map(_PREFIX.match, text.splitlines()) if m}
 
 
-def _by_graph(quads) -> dict[str, set]:
-    graphs: dict[str, list] = defaultdict(list)
-    for q in quads:
-        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
-            raise KGError("the curated data has blank nodes, which cannot be matched to the files' "
-                          "text; give them IRIs")
-        graphs[q.graph_name.value].append(q)
-    return {name: set(_normalised(qs)) for name, qs in graphs.items()}
-
-
-def _by_subject(triples: set) -> dict[str, set]:
-    subjects: dict[str, set] = defaultdict(set)
-    for t in triples:
-        subjects[_key(t.subject)].add(t)
-    return subjects
-
-
-def _key(term) -> str:
-    return term.value
-
-
-def _prefix_lines(text: str) -> str:
-    return "".join(line for line in text.splitlines(keepends=True) if _DIRECTIVE.match(line))
-
-
-def _serialise(triples: set, file_text: str) -> str:
-    """One subject's statements, written with the prefixes the file declares."""
-    graph = Graph()
-    graph.parse(data=_prefix_lines(file_text), format="turtle")  # binds the file's prefixes
-    nt = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
-    graph.parse(data=nt, format="nt")
-    body = graph.serialize(format="turtle")
-    lines = [line for line in body.splitlines(keepends=True) if not _DIRECTIVE.match(line)]
+def _serialise(triples: set, prefixes: dict[str, str]) -> str:
+    """One subject's statements, written by Oxigraph with the file's own prefixes only."""
+    body = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    lines = [line.replace("\t", "    ") for line in body.decode("utf-8").splitlines(keepends=True)
+             if not _DIRECTIVE.match(line)]
     return "".join(lines).strip("\n") + "\n"
+
+
+# ------------------------------------------------------------------ the proof
+
+
+def _prove(settings: dict, inputs: dataset.Inputs, root: Path, texts: dict[Path, str],
+           pending: list[Path]) -> None:
+    """The new files, parsed from a scratch copy of the project, give the served dataset."""
+    expected = ox.Store()
+    store.load_files(expected, inputs)
+    skipped = store.apply_changes(expected, dataclasses.replace(inputs, changes=pending))
+    if skipped:
+        raise KGError(f"change {skipped[0][0]} no longer applies to the files ({skipped[0][1]}); "
+                      "start the server once to set it aside, then write back")
+    with tempfile.TemporaryDirectory(prefix="mha-kg-writeback-") as scratch:
+        copy = Path(scratch) / "project"
+        for folder in ("ontology", "data", "shapes"):
+            if (root / folder).is_dir():
+                shutil.copytree(root / folder, copy / folder)
+        for path, text in texts.items():
+            target = copy / path.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        got = ox.Store()
+        try:
+            store.load_files(got, dataset.project_inputs({**settings, "project_dir": str(copy)}))
+        except KGError as exc:
+            raise KGError(f"cannot write back: the new files do not parse ({exc}); nothing was "
+                          "changed") from None
+    difference = _compare(expected, got)
+    if difference:
+        raise KGError(f"cannot write back: the new files would not give the served dataset "
+                      f"({difference}); nothing was changed")
+
+
+def _compare(expected: ox.Store, got: ox.Store) -> str | None:
+    """None when both hold the same quads (blank nodes, relabelled by every parse, by count)."""
+    def split(found: ox.Store) -> tuple[set, dict]:
+        exact, blank = set(), defaultdict(int)
+        for quad in found:
+            if any(isinstance(t, ox.BlankNode) for t in (quad.subject, quad.object)):
+                blank[quad.graph_name.value] += 1
+            else:
+                exact.add(quad)
+        return exact, blank
+    (want, want_blank), (have, have_blank) = split(expected), split(got)
+    if want != have:
+        extra, missing = sorted(have - want, key=str), sorted(want - have, key=str)
+        return f"{len(missing)} quads missing, {len(extra)} extra, e.g. {(missing or extra)[0]}"
+    if dict(want_blank) != dict(have_blank):
+        return "the statements about blank nodes differ"
+    return None

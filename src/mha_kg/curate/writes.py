@@ -1,38 +1,81 @@
-"""Validated writes: SPARQL Update and the Graph Store Protocol, for curators with a token.
+"""Validated, recorded writes: SPARQL Update, the Graph Store Protocol, and a Python API.
 
-Off unless the `write_token` setting is set. Every change is made to a copy
-of the asserted graphs in memory, the OWL-RL closure is recomputed over the
-copy and the SHACL shapes are run on the result: a change that breaks a
-shape is refused whole (`Invalid`, HTTP 422, carrying the SHACL report) and
-nothing changes. A change that conforms is persisted as the curated overlay
-`<state_dir>/curated/<fingerprint of the input files>.nq` (the whole asserted
-dataset after the change, so a restart with the same inputs sees it), the
-store is rebuilt from the overlay into a new folder, and the knowledge graph
-switches to it; queries already running finish on the old store.
-`mha-kg writeback` turns the overlay back into the Turtle files (writeback.py).
+Off unless the `write_token` setting is set. The API the curation editor calls:
 
-Updates without a GRAPH clause act on the `data` graph: it is the default
-graph of the copy an update runs on.
+    change = commit_change(kg, added, removed, Meta(curator="Ada", comment="why"),
+                           change_id="optional-client-id")
+    change = revert(kg, "some-change-id", Meta(curator="Ada"))
+
+`added` and `removed` are `pyoxigraph.Quad`s in the standard graphs (the
+graph-name rule, `namespaces.graph_kind`: a change graph or any other graph
+is refused with a 403). The answer is a `Change` (`change.change_id`,
+`.to_json()`); a change that breaks a shape raises `Invalid` (422, with the
+SHACL report) and nothing is kept. `update(kg, text)`, `replace_graph` and
+`delete_graph` are the HTTP operations over the same commit.
+
+A commit, one at a time (a thread lock, and a writer lock on the state
+folder that a second writing server or `mha-kg writeback` cannot take):
+
+1. The change is normalised against the served store (only what really
+   changes is recorded) and checked: standard graphs only, no blank nodes,
+   no RDF 1.2 triple terms or directional literals, and no emptying of a
+   standard graph unless `allow_destructive_writes` is on.
+2. Its changeset graph (build/changesets.py: PROV-O, one `rdf:Statement` per
+   triple added or removed) is written to `<state_dir>/changes/pending/<id>.trig`.
+3. The store is built exactly as a restart builds it, from the input files
+   plus every pending change in order (store.ensure): same closure, same
+   shapes, same graphs judged. A refusal removes the file; nothing is saved.
+4. The change is appended to `<state_dir>/changes/journal.json` (checksums
+   of every pending file, written with fsync of the file and its folder).
+   This is the commit point: a change is acknowledged only after it, and a
+   restart rebuilds exactly the journal's changes. The data change and its
+   history graph are in the same store, switched to at once.
+
+A client may choose the change id (`change_id`); a retry with an id already
+committed answers the original outcome and changes nothing (409 when the id
+was used for a different request). Changes are kept across edits of the
+input files and upgrades: each start re-applies the journal over the files,
+and a change that no longer applies is moved to `changes/set-aside/` and
+named on stderr. `mha-kg writeback` (writeback.py) folds them into `data/`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import fcntl
+import hashlib
 import hmac
 import json
+import secrets
+import sys
 import threading
-from collections.abc import Callable, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
-from ..build import dataset, infer, store, terms, validate
+from ..build import changesets, store, validate
+from ..build.changesets import Delta, Meta
 from ..errors import KGError, bad_request
 from ..kg import KnowledgeGraph
+from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri, graph_kind
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
+from . import updates
+
+__all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
 
 _LOCK = threading.Lock()  # one change at a time: each one sees the result of the last
+_QUEUE = threading.Lock()
+_in_flight = [0]  # writes running or waiting for _LOCK in this process
+
+#: A change with nothing said about it but the default curator's name.
+NO_META = Meta()
 
 #: Update operations that reach outside the dataset (LOAD fetches a URL).
 _FORBIDDEN = {"LOAD"}
@@ -53,12 +96,20 @@ class Invalid(KGError):
 
 @dataclass
 class Change:
+    """The outcome of a write, as answered (and answered again to a retry)."""
+
+    change_id: str | None = None  # None: nothing changed, nothing recorded
     graphs: list[str] = field(default_factory=list)  # graphs whose content changed
+    added: int = 0
+    removed: int = 0
     triples: int = 0  # asserted triples after the change
     created: bool = False
+    replayed: bool = False  # a retry of a change already committed
 
     def to_json(self) -> dict:
-        return {"ok": True, "changed_graphs": self.graphs, "triples": self.triples}
+        return {"ok": True, "change_id": self.change_id, "changed_graphs": self.graphs,
+                "added": self.added, "removed": self.removed, "triples": self.triples,
+                "replayed": self.replayed}
 
 
 # ------------------------------------------------------------------ access
@@ -74,25 +125,53 @@ def authorise(settings: dict, header: str | None) -> None:
         raise KGError("a write needs the header Authorization: Bearer <write_token>", 401)
 
 
+def check_change_id(change_id: str | None) -> str | None:
+    """A client's change id, or a 400 saying what one looks like."""
+    if change_id is not None and not CHANGE_ID.fullmatch(change_id):
+        raise bad_request("change_id: 1 to 80 letters, digits, '-' or '_', starting with a letter "
+                          "or digit")
+    return change_id
+
+
 # ------------------------------------------------------------------ operations
 
 
-def update(kg: KnowledgeGraph, text: str) -> Change:
-    """Apply a SPARQL Update to a copy, validate, commit."""
+def commit_change(kg: KnowledgeGraph, added: Iterable[ox.Quad], removed: Iterable[ox.Quad],
+                  meta: Meta = NO_META, change_id: str | None = None) -> Change:
+    """Apply one change (quads added and removed, in standard graphs) with its changeset graph."""
+    delta = Delta(tuple(added), tuple(removed))
+    request = _digest("quads", ox.serialize(sorted(delta.added, key=str), format=ox.RdfFormat.N_QUADS),
+                      ox.serialize(sorted(delta.removed, key=str), format=ox.RdfFormat.N_QUADS),
+                      json.dumps(dataclasses.asdict(meta), sort_keys=True))
+    with _turn(kg, check_change_id(change_id), request) as replayed:
+        return replayed or _commit(kg, delta, meta, change_id, request)
+
+
+def revert(kg: KnowledgeGraph, reverted: str, meta: Meta = NO_META, change_id: str | None = None) -> Change:
+    """A new change that undoes `reverted` (`mha:reverts` it): what it added is removed and back."""
+    history = kg.quads([change_graph_iri(kg.base, check_change_id(reverted) or "")])
+    if not history:
+        raise KGError(f"no change {reverted} to revert", 404)
+    delta = changesets.delta(history, kg.base)
+    return commit_change(kg, delta.removed, delta.added, dataclasses.replace(meta, reverts=reverted),
+                         change_id)
+
+
+def update(kg: KnowledgeGraph, text: str, meta: Meta = NO_META, change_id: str | None = None) -> Change:
+    """A SPARQL Update, evaluated under the update limits, then committed as one change."""
     checked = sparql.check(text, kg.settings)  # size, depth, SERVICE allowlist
-    words = set(sparql.keywords(checked.text))
-    if words & _FORBIDDEN:
+    if set(sparql.keywords(checked.text)) & _FORBIDDEN:
         raise KGError("LOAD is not allowed: data enters only in the request", 403)
-
-    def apply(scratch: ox.Store) -> None:
-        try:
-            scratch.update(checked.text)
-        except SyntaxError as exc:
-            raise bad_request(f"syntax error: {exc}") from None
-        except (ValueError, OSError, RuntimeError) as exc:
-            raise bad_request(f"update failed: {exc}") from None
-
-    return _commit(kg, apply)
+    _embedded(kg)
+    request = _digest("update", checked.text, json.dumps(dataclasses.asdict(meta), sort_keys=True))
+    with _turn(kg, check_change_id(change_id), request) as replayed:
+        if replayed:
+            return replayed
+        added, removed = updates.evaluate(
+            kg.build.path, [kg.graph(name) for name in WRITABLE_GRAPHS], kg.graph("data"), checked.text,
+            time_limit_ms=kg.settings["update_time_limit_ms"],
+            memory_limit_mb=kg.settings["query_memory_limit_mb"])
+        return _commit(kg, Delta(tuple(added), tuple(removed)), meta, change_id, request)
 
 
 def read_graph(kg: KnowledgeGraph, graph: str | None) -> list[ox.Triple]:
@@ -103,29 +182,25 @@ def read_graph(kg: KnowledgeGraph, graph: str | None) -> list[ox.Triple]:
     return [q.triple for q in kg.quads([name])]
 
 
-def replace_graph(kg: KnowledgeGraph, graph: str | None, body: bytes, media: str,
-                  merge: bool = False) -> Change:
+def replace_graph(kg: KnowledgeGraph, graph: str | None, body: bytes, media: str, merge: bool = False,
+                  meta: Meta = NO_META, change_id: str | None = None) -> Change:
     """Graph Store PUT (replace) or POST (merge) of an RDF document."""
     name = _writable(kg, graph)
-    triples = parse_body(body, media)
-    existed = name in kg.graph_names()
-
-    def apply(scratch: ox.Store) -> None:
-        target = _scratch_graph(kg, name)
-        if not merge:
-            scratch.clear_graph(target)
-        scratch.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
-
-    change = _commit(kg, apply)
-    change.created = not existed
+    target = ox.NamedNode(name)
+    wanted = {ox.Quad(t.subject, t.predicate, t.object, target) for t in parse_body(body, media)}
+    current = set(kg.quads([name])) if name in kg.graph_names() else set()
+    removed = () if merge else tuple(current - wanted)
+    change = commit_change(kg, tuple(wanted - current), removed, meta, change_id)
+    change.created = not current and bool(wanted)
     return change
 
 
-def delete_graph(kg: KnowledgeGraph, graph: str | None) -> Change:
+def delete_graph(kg: KnowledgeGraph, graph: str | None, meta: Meta = NO_META,
+                 change_id: str | None = None) -> Change:
     name = _writable(kg, graph)
     if name not in kg.graph_names():
         raise KGError(f"no graph named <{name}>", 404)
-    return _commit(kg, lambda scratch: scratch.clear_graph(_scratch_graph(kg, name)))
+    return commit_change(kg, (), kg.quads([name]), meta, change_id)
 
 
 def parse_body(body: bytes, media: str) -> list[ox.Triple]:
@@ -144,128 +219,308 @@ def _writable(kg: KnowledgeGraph, graph: str | None) -> str:
     name = graph or kg.graph("data")
     if not name or any(c in name for c in '<>" {}|\\^`') or ":" not in name:
         raise bad_request(f"graph is not an IRI: {name!r}")
-    if name == kg.graph("inferred"):
-        raise KGError("the inferred graph is computed from the others and cannot be written", 403)
+    _check_graph(kg, name)
     return name
 
 
-def _scratch_graph(kg: KnowledgeGraph, name: str):
-    """Where graph `name` lives in the copy: the data graph is its default graph."""
-    return ox.DefaultGraph() if name == kg.graph("data") else ox.NamedNode(name)
+# ------------------------------------------------------------------ checks
+
+
+def _check_graph(kg: KnowledgeGraph, name: str) -> None:
+    kind = graph_kind(kg.base, name)
+    if name == kg.graph("inferred"):
+        raise KGError("the inferred graph is computed from the others and cannot be written", 403)
+    if kind == "change":
+        raise KGError("change graphs are written by the server, one with each change", 403)
+    if kind is None:
+        raise KGError(f"writes go to the standard graphs ({', '.join(WRITABLE_GRAPHS)} under "
+                      f"{kg.base}/graph/); <{name}> is not one of them", 403)
+
+
+def _check_terms(quad: ox.Quad) -> None:
+    for term in (quad.subject, quad.predicate, quad.object):
+        if isinstance(term, ox.Triple):
+            raise bad_request("RDF 1.2 triple terms are not supported in this dataset; state the "
+                              "triple itself, or describe it with IRIs")
+        if isinstance(term, ox.BlankNode):
+            raise bad_request("blank nodes cannot be matched across restarts or written back to the "
+                              "files: give the node an IRI")
+        if isinstance(term, ox.Literal) and term.direction is not None:
+            raise bad_request(f'literals with a base direction ("…"@{term.language}--'
+                              f"{term.direction}) are not supported in this dataset")
+
+
+def _check_not_emptying(kg: KnowledgeGraph, added: tuple, removed: tuple) -> None:
+    """Emptying a standard graph (CLEAR, DROP, DELETE WHERE {?s ?p ?o}, a DELETE or an
+    empty PUT) needs the allow_destructive_writes setting."""
+    if kg.settings["allow_destructive_writes"]:
+        return
+    gone = Counter(q.graph_name.value for q in removed)
+    kept = {q.graph_name.value for q in added}
+    for name, count in gone.items():
+        if name not in kept and count >= kg.build.graphs.get(name, 0):
+            raise KGError(f"this change empties the graph <{name}>; destructive writes need the "
+                          "allow_destructive_writes setting", 403)
 
 
 # ------------------------------------------------------------------ the commit
 
 
-def _commit(kg: KnowledgeGraph, apply) -> Change:
-    if kg.build is None or not isinstance(kg.engine, EmbeddedEngine):
-        raise KGError("writes need the embedded store (not a remote --store)", 400)
-    inputs = getattr(kg, "inputs", None)
-    if inputs is None:
-        raise KGError("this knowledge graph was opened without its inputs; writes are unavailable", 400)
-    with _LOCK:
-        before = _asserted(kg)
-        scratch = ox.Store()
-        scratch.extend(_to_scratch(kg, before))
-        apply(scratch)
-        after = _from_scratch(kg, scratch)
-        changed = _changed_graphs(before, after)
-        if not changed:
-            return Change([], len(after))
-        _validate(kg, inputs, after)
-        overlay = save_overlay(kg.settings, inputs, after)
-        _switch(kg, overlay_inputs(inputs, overlay))
-        return Change(changed, len(after))
+@contextmanager
+def _turn(kg: KnowledgeGraph, change_id: str | None, request: str) -> Iterator[Change | None]:
+    """Wait for this process's turn to write (a bounded queue: waiting writes never take the
+    threads reads need), then yield the original outcome if `change_id` was committed before."""
+    with _QUEUE:
+        if _in_flight[0] > kg.settings["writes_waiting_max"]:
+            raise KGError("too many writes are waiting; try again shortly (the writes_waiting_max "
+                          "setting)", 503)
+        _in_flight[0] += 1
+    try:
+        with _LOCK:
+            yield _replay(kg, change_id, request) if change_id else None
+    finally:
+        with _QUEUE:
+            _in_flight[0] -= 1
 
 
-def _asserted(kg: KnowledgeGraph) -> list[ox.Quad]:
-    names = [g for g in kg.graph_names() if g != kg.graph("inferred")]
-    return kg.quads(names)
+def _replay(kg: KnowledgeGraph, change_id: str, request: str) -> Change | None:
+    journal = Journal(kg.settings)
+    for entry in journal.load():
+        if entry["id"] == change_id:
+            if entry["request"] != request:
+                raise KGError(f"change id {change_id} was already used for another change", 409)
+            return Change(**{**entry["outcome"], "replayed": True})
+    if (Path(kg.settings["project_dir"]) / "data" / "changes" / f"{change_id}.trig").is_file():
+        return Change(change_id, replayed=True)  # committed, and written back since
+    if (journal.aside / f"{change_id}.trig").is_file():
+        raise KGError(f"change {change_id} was set aside at a start: it no longer applied", 409)
+    return None
 
 
-def _to_scratch(kg: KnowledgeGraph, quads: list[ox.Quad]):
-    data = kg.graph("data")
-    for q in quads:
-        yield ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) \
-            if q.graph_name.value == data else q
-
-
-def _from_scratch(kg: KnowledgeGraph, scratch: ox.Store) -> list[ox.Quad]:
-    data = ox.NamedNode(kg.graph("data"))
-    return [ox.Quad(q.subject, q.predicate, q.object, data)
-            if isinstance(q.graph_name, ox.DefaultGraph) else q for q in scratch]
-
-
-def _changed_graphs(before: list[ox.Quad], after: list[ox.Quad]) -> list[str]:
-    old, new = set(before), set(after)
-    return sorted({q.graph_name.value for q in old ^ new})
-
-
-def _validate(kg: KnowledgeGraph, inputs: dataset.Inputs, quads: list[ox.Quad]) -> None:
-    """The same checks a build makes: the OWL-RL closure, then every shape (422 when broken)."""
-    if not (inputs.validate and inputs.shapes):
-        return
-    candidate = ox.Store()
-    candidate.extend(quads)
-    graphs = sorted({q.graph_name.value for q in quads})
-    inferred = infer.fast_closure(candidate, graphs) if inputs.infer else []
-    if inferred is None:
-        inferred = [terms.to_oxigraph(t) for t in infer.closure(store.union_graph(candidate, graphs))]
-    graph = ox.NamedNode(kg.graph("inferred"))
-    candidate.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred)
-    report = validate.validate(store.union_graph(candidate, [*graphs, graph.value]),
-                               dataset.load_shapes(inputs))
-    if not report.conforms:
-        raise Invalid(report)
-
-
-def _switch(kg: KnowledgeGraph, inputs: dataset.Inputs) -> None:
-    """Build the store of the new inputs and move the knowledge graph onto it."""
-    info = store.ensure(inputs, Path(kg.settings["state_dir"]), log=lambda _: None)
-    old = kg.engine
-    kg.engine = EmbeddedEngine(info.path, kg.settings)
+def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None, request: str) -> Change:
+    engine = _embedded(kg)
+    quads = [*delta.added, *delta.removed]
+    for name in {q.graph_name.value for q in quads}:
+        _check_graph(kg, name)
+    for quad in quads:
+        _check_terms(quad)
+    removed = tuple(sorted({q for q in delta.removed if q in engine.store}, key=str))
+    added = tuple(sorted({q for q in delta.added if q not in engine.store}, key=str))
+    if not added and not removed:
+        return Change(None, [], 0, 0, _asserted_size(kg.base, kg.build))
+    _check_not_emptying(kg, added, removed)
+    change_id = change_id or mint_change_id()
+    ended = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    history = changesets.quads(kg.base, change_id, Delta(added, removed), meta, ended)
+    journal = Journal(kg.settings)
+    entries = journal.load()
+    path = journal.pending / f"{change_id}.trig"
+    journal.pending.mkdir(parents=True, exist_ok=True)
+    store.write_synced(path, changesets.to_trig(history, kg.base))
+    try:
+        inputs = dataclasses.replace(kg.inputs, changes=[*journal.files(entries), path])
+        info = store.ensure(inputs, Path(kg.settings["state_dir"]))
+        if info.skipped:
+            raise KGError("the change no longer applies to the current files; nothing was changed", 409)
+    except store.Nonconforming as exc:
+        path.unlink(missing_ok=True)
+        raise Invalid(exc.report) from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    change = Change(change_id, sorted({q.graph_name.value for q in quads}), len(added), len(removed),
+                    _asserted_size(kg.base, info))
+    journal.save([*entries, {"id": change_id, "sha256": _file_digest(path), "request": request,
+                             "outcome": dataclasses.asdict(change)}])
+    engine.switch(info.path)
     kg.build = info
-    # queries already running on the old store may finish: close it after the time limit
-    grace = kg.settings["sparql_time_limit_ms"] / 1000 + 5
-    timer = threading.Timer(grace, old.close)
-    timer.daemon = True
-    timer.start()
+    return change
 
 
-# ------------------------------------------------------------------ the overlay
+def mint_change_id() -> str:
+    """A server-minted change id: the UTC time and a short random part, e.g. 20261201T041500Z-3f9a1c."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
-def overlay_path(settings: dict, inputs: dataset.Inputs) -> Path:
-    return Path(settings["state_dir"]) / "curated" / f"{inputs.fingerprint()}.nq"
+def _embedded(kg: KnowledgeGraph) -> EmbeddedEngine:
+    if kg.build is None or not isinstance(kg.engine, EmbeddedEngine) or kg.inputs is None:
+        raise KGError("writes need the embedded store of the project (not a remote --store)", 400)
+    return kg.engine
 
 
-def save_overlay(settings: dict, inputs: dataset.Inputs, quads: list[ox.Quad]) -> Path:
-    """Write the curated dataset atomically (a rename), so a crash leaves the old one whole."""
-    path = overlay_path(settings, inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    scratch = path.with_suffix(".tmp")
-    scratch.write_bytes(ox.serialize(sorted(quads, key=str), format=ox.RdfFormat.N_QUADS))
-    scratch.replace(path)
-    (path.parent / "README.json").write_text(json.dumps({
-        "what": "curated writes over the input files, by fingerprint; `mha-kg writeback` folds "
-                "them into data/ and removes them"}, indent=1))
-    return path
+def _asserted_size(base: str, info: store.BuildInfo) -> int:
+    """Triples in the writable standard graphs (the closure and the history left out)."""
+    return sum(info.graphs.get(graph_iri(base, name), 0) for name in WRITABLE_GRAPHS)
 
 
-def overlay_inputs(inputs: dataset.Inputs, overlay: Path) -> dataset.Inputs:
-    """The inputs with every file replaced by the curated dataset (shapes and flags kept)."""
-    return dataset.Inputs(files=[dataset.SourceFile(overlay, "data")], base=inputs.base,
-                          shapes=inputs.shapes, validate=inputs.validate, infer=inputs.infer)
+def _digest(*parts) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else str(part).encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
-def with_overlay(inputs: dataset.Inputs, settings: dict) -> dataset.Inputs:
-    """What the graph is built from: the curated overlay of these inputs, if any."""
-    path = overlay_path(settings, inputs)
-    return overlay_inputs(inputs, path) if path.is_file() else inputs
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ the saved state
+
+
+class Journal:
+    """`<state_dir>/changes/`: the committed changes not yet written back, in order.
+
+    `journal.json` lists each change's id, the sha256 of its file in
+    `pending/`, the request's digest and the answer given; the list itself
+    carries a sha256, so an emptied, cut or edited journal or change file is
+    refused at start with a line naming the file, never served.
+    """
+
+    def __init__(self, settings: dict):
+        self.folder = Path(settings["state_dir"]) / "changes"
+        self.path = self.folder / "journal.json"
+        self.pending = self.folder / "pending"
+        self.aside = self.folder / "set-aside"
+
+    def load(self) -> list[dict]:
+        """The journal's entries, each file checked against its checksum."""
+        if not self.path.exists():
+            return []
+        try:
+            data = json.loads(self.path.read_bytes())
+            entries = data["changes"]
+            intact = data["sha256"] == _entries_digest(entries)
+        except (OSError, ValueError, KeyError, TypeError):
+            intact = False
+        if not intact:
+            raise KGError(f"{self.path}: the journal of saved writes is damaged (its checksum does "
+                          "not match); restore it from a backup")
+        for entry in entries:
+            path = self.pending / f"{entry['id']}.trig"
+            if not path.is_file() or _file_digest(path) != entry["sha256"]:
+                raise KGError(f"{path}: a saved write is missing or damaged (its checksum does not "
+                              "match the journal); restore it from a backup")
+        return entries
+
+    def files(self, entries: list[dict]) -> list[Path]:
+        return [self.pending / f"{entry['id']}.trig" for entry in entries]
+
+    def save(self, entries: list[dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        body = {"what": "curated changes not yet written back, in order; `mha-kg writeback` folds "
+                        "them into data/", "changes": entries, "sha256": _entries_digest(entries)}
+        store.write_synced(self.path, json.dumps(body, indent=1).encode())
+
+    def set_aside(self, entries: list[dict], change_id: str, why: str) -> list[dict]:
+        """Move one change out of the journal into set-aside/, with the reason beside it."""
+        self.aside.mkdir(parents=True, exist_ok=True)
+        source = self.pending / f"{change_id}.trig"
+        if source.is_file():
+            store.write_synced(self.aside / f"{change_id}.trig", source.read_bytes())
+            store.write_synced(self.aside / f"{change_id}.json",
+                               json.dumps({"id": change_id, "why": why}).encode())
+        kept = [e for e in entries if e["id"] != change_id]
+        self.save(kept)
+        source.unlink(missing_ok=True)
+        return kept
+
+    def orphans(self, entries: list[dict]) -> list[str]:
+        """Change files in pending/ the journal does not list: writes killed before they committed."""
+        listed = {e["id"] for e in entries}
+        return sorted(p.stem for p in self.pending.glob("*.trig") if p.stem not in listed) \
+            if self.pending.is_dir() else []
+
+    @contextmanager
+    def writer(self) -> Iterator[IO]:
+        """The state's writer lock, held while a server that writes (or writeback) runs."""
+        handle = hold_writer_lock(self)
+        try:
+            yield handle
+        finally:
+            handle.close()
+
+
+def hold_writer_lock(journal: Journal) -> IO:
+    """Take the writer lock of the state folder, or refuse: another writer is running."""
+    journal.folder.mkdir(parents=True, exist_ok=True)
+    handle = open(journal.folder / "writer.lock", "w")  # noqa: SIM115 - held beyond this function
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise KGError("another process writes to this state folder (a server with a write token, "
+                      "or writeback): stop it first") from None
+    return handle
+
+
+def _entries_digest(entries: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ opening
+
+
+@dataclass
+class CuratedGraph(KnowledgeGraph):
+    """The knowledge graph as served: the input files with the pending changes laid over
+    them; with writes on, it holds the state's writer lock until closed."""
+
+    writer_lock: IO | None = None
+
+    def close(self) -> None:
+        super().close()
+        if self.writer_lock is not None:
+            self.writer_lock.close()
+            self.writer_lock = None
 
 
 def open_graph(settings: dict, files: Sequence[str] = (),
                log: Callable[[str], None] | None = None) -> KnowledgeGraph:
-    """The knowledge graph as served: the input files with the curated writes laid over them."""
-    extra = {"log": log} if log else {}
-    return KnowledgeGraph.open(settings, files, prepare=with_overlay, **extra)
+    """Open the graph as served, re-applying the journal's changes over the current files."""
+    say = log or (lambda message: print(message, file=sys.stderr))
+    if files or settings["store"]:
+        return KnowledgeGraph.open(settings, files, log=say)
+    journal = Journal(settings)
+    lock = hold_writer_lock(journal) if settings["write_token"] else None
+    try:
+        entries = _tidy(journal, settings, say)
+        while True:
+            pending = journal.files(entries)
+            try:
+                kg = CuratedGraph.open(settings, log=say, prepare=lambda inputs, _, changes=pending:
+                                       dataclasses.replace(inputs, changes=changes))
+                break
+            except store.Nonconforming:
+                if not entries:
+                    raise
+                last = entries[-1]["id"]
+                entries = journal.set_aside(entries, last, "the files with this change no longer "
+                                                           "conform to the shapes")
+                say(f"change {last} no longer conforms with the current files: set aside in "
+                    f"{journal.aside}")
+        for change_id, why in kg.build.skipped:
+            entries = journal.set_aside(entries, change_id, why)
+            say(f"change {change_id} no longer applies ({why}): set aside in {journal.aside}")
+    except BaseException:
+        if lock is not None:
+            lock.close()
+        raise
+    kg.writer_lock = lock
+    return kg
+
+
+def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[dict]:
+    """The journal's entries, less those written back already; orphans moved aside."""
+    entries = journal.load()
+    written = Path(settings["project_dir"]) / "data" / "changes"
+    done = [e["id"] for e in entries if (written / f"{e['id']}.trig").is_file()]
+    if done:
+        for change_id in done:
+            (journal.pending / f"{change_id}.trig").unlink(missing_ok=True)
+        entries = [e for e in entries if e["id"] not in done]
+        journal.save(entries)
+    for orphan in journal.orphans(entries):
+        entries = journal.set_aside(entries, orphan, "never committed (the server stopped first)")
+    return entries
+

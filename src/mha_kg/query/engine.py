@@ -124,6 +124,13 @@ class EmbeddedEngine:
     def warm(self) -> None:
         self.pool.warm()
 
+    def switch(self, store_path: str) -> None:
+        """Serve another store (a committed write) with the same worker pool: its workers
+        move over as they come free, so writes never add processes."""
+        self.store = ox.Store.read_only(store_path)
+        self.cheap = CheapQueries(self.settings["inline_query_ms"])
+        self.pool.switch(store_path)
+
     def run_trusted(self, query: str) -> QueryResult:
         job = workers.Job(query, None, None, True, self.settings["max_returned_rows"] * 10)
         return self._run_inline(job, time.perf_counter())

@@ -177,6 +177,7 @@ def _serve_jobs(conn, store: ox.Store) -> None:
 
 class _Worker:
     def __init__(self, context, store_path: str, memory_limit_mb: int):
+        self.store_path = store_path
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_worker_main, args=(child, store_path, memory_limit_mb), daemon=True
@@ -260,9 +261,24 @@ class WorkerPool:
                 self._count -= 1
             raise
 
+    def switch(self, store_path: str) -> None:
+        """Answer from another store from now on (a write committed a new one).
+
+        Idle workers on the old store end now; busy ones finish their query and
+        end then. The new store's workers start as queries come, so the pool
+        never holds more than `max_size` processes, old and new together.
+        """
+        with self._cond:
+            self.store_path = store_path
+            stale, self._idle = list(self._idle), deque()
+            self._count -= len(stale)
+            self._cond.notify_all()
+        for worker in stale:
+            worker.kill()
+
     def _release(self, worker: _Worker) -> None:
         with self._cond:
-            if self._closed:
+            if self._closed or worker.store_path != self.store_path:
                 self._count -= 1
                 worker.kill()
             else:

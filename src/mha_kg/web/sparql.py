@@ -78,9 +78,10 @@ def _update():
     if not responses.settings()["write_token"]:
         raise read_only()
     from ..curate import writes
+    from .write import change_request
 
     writes.authorise(responses.settings(), request.headers.get("Authorization"))
-    change = writes.update(responses.kg(), _update_text() or "")
+    change = writes.update(responses.kg(), _update_text() or "", *change_request())
     return responses.json_response(change.to_json(), 200)
 
 
