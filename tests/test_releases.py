@@ -10,7 +10,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-from datetime import UTC, datetime
 
 import pyoxigraph as ox
 import pytest
@@ -28,7 +27,8 @@ from .conftest import ROOT, make_settings, serve
 BASE = "https://w3id.org/mha-kg"
 WMG = f"{BASE}/id/organisation/wmg"
 NEW_UNIT = f"{BASE}/id/organisation/wmg-test-unit"
-CHANGE = f"{BASE}/id/change/2026-12-01T04-30-00Z-test"
+CHANGE_ID = "release-test-wmg"
+CHANGE = f"{BASE}/id/change/{CHANGE_ID}"
 CURATOR = f"{BASE}/id/curator/ada-curator"
 SOURCE = "https://www.midlandshealthalliance.org.uk/associated-organisations"
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -57,36 +57,26 @@ def kg(settings):
     graph.close()
 
 
-#: The curated change: WMG's name, a new unit, and the changeset the curation contract describes.
+#: The curated change: WMG's name as the university writes it, and a new unit under it.
 CURATED_UPDATE = f"""
 PREFIX schema: <https://schema.org/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX mha: <{BASE}/def/> PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX mha: <{BASE}/def/> PREFIX prov: <http://www.w3.org/ns/prov#>
 DELETE DATA {{ <{WMG}> schema:name "Warwick Manufacturing Group" ;
                        rdfs:label "Warwick Manufacturing Group" }} ;
 INSERT DATA {{
   <{WMG}> schema:name "WMG, University of Warwick" ; rdfs:label "WMG, University of Warwick" .
   <{NEW_UNIT}> a mha:OrganisationalUnit ; rdfs:label "WMG test unit" ; schema:name "WMG test unit" ;
       mha:partOf <{WMG}> ; prov:wasDerivedFrom <{BASE}/id/source/hdr-uk-midlands> .
-  GRAPH <{BASE}/graph/change/2026-12-01T04-30-00Z-test> {{
-    <{CHANGE}> a prov:Activity, mha:Changeset ; prov:wasAssociatedWith <{CURATOR}> ;
-        prov:endedAtTime "{datetime.now(UTC).isoformat()}"^^xsd:dateTime ; dcterms:source <{SOURCE}> ;
-        rdfs:comment "WMG's name as the university writes it; a unit added" ;
-        mha:removed [ a rdf:Statement ; rdf:subject <{WMG}> ; rdf:predicate schema:name ;
-                      rdf:object "Warwick Manufacturing Group" ; mha:graph <{BASE}/graph/data> ] ;
-        mha:added [ a rdf:Statement ; rdf:subject <{NEW_UNIT}> ; rdf:predicate schema:name ;
-                    rdf:object "WMG test unit" ; mha:graph <{BASE}/graph/data> ] .
-    <{CURATOR}> a prov:Agent ; foaf:name "Ada Curator" .
-  }}
 }}"""
+WHO = writes.Meta(curator="Ada Curator", source=SOURCE,
+                  comment="WMG's name as the university writes it; a unit added")
 
 
 @pytest.fixture(scope="module")
 def releases(kg, settings):
     """1.0.0 of the project as shipped, a curated change, then `auto` (1.1.0: an entity was added)."""
     first = release.make(kg, "1.0.0")
-    writes.update(kg, CURATED_UPDATE)
+    writes.update(kg, CURATED_UPDATE, WHO, change_id=CHANGE_ID)
     second = release.make(kg, "auto")
     return first, second
 

@@ -194,7 +194,7 @@ def public(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: Settings that are file-system paths: never shown in a public answer.
-PRIVATE_PATHS = ("project_dir", "state_dir")
+PRIVATE_PATHS = ("project_dir", "state_dir", "releases_dir")
 
 
 def markdown_table() -> str:
