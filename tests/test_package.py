@@ -151,6 +151,13 @@ def test_a_folder_without_data_gets_an_error_naming_what_to_pass(run, tmp_path):
     assert "--project DIR" in line and "MHA_KG_PROJECT_DIR" in line
 
 
+def test_writeback_never_writes_into_the_installed_package(run):
+    refused = run("writeback")
+    assert refused.returncode == 1
+    assert refused.stderr.strip() == ("Error: the data an installed package ships is read-only: writeback "
+                                      "needs a checkout; pass --project DIR")
+
+
 def test_a_checkout_is_chosen_with_one_option(run):
     """Curators work on a checkout: --project points the installed command at it."""
     answered = run("query", "--project", str(ROOT), "ASK { ?s ?p ?o }", "--format", "csv",

@@ -254,6 +254,9 @@ def writeback(settings, dry_run):
     """
     from ..curate.writeback import writeback as do_writeback
 
+    if settings_mod.is_shipped(settings["project_dir"]):
+        raise KGError("the data an installed package ships is read-only: writeback needs a checkout; "
+                      "pass --project DIR")
     result = do_writeback(settings, dry_run=dry_run)
     if not result.changes:
         click.echo("Nothing to write back: no curated writes over these files.")
