@@ -139,8 +139,10 @@ def test_a_release_after_a_curated_change_lists_it_with_its_curator_and_source(r
 
 
 def test_the_release_dumps_the_asserted_graphs_without_the_change_graphs(releases, kg):
-    _, second = releases
+    first, second = releases
     dumped = set(release.quads(second))
+    entities = {q.subject for q in release.quads(first) if q.subject.value.startswith(f"{BASE}/id/")}
+    assert entities <= {q.subject for q in dumped}, "IRIs stay the same from release to release"
     assert dumped == set(kg.quads(export_graphs(kg, inferred=False)))
     assert not any(q.graph_name.value.startswith(f"{BASE}/graph/change/") for q in dumped)
 
@@ -218,6 +220,8 @@ def test_the_series_is_published_in_dcat_3_and_the_checksums_verify(site):
         assert graph.value(node, DCAT.version) == Literal(version)
         assert graph.value(node, DCTERMS.issued) is not None
     assert (second, DCAT.previousVersion, first) in graph
+    as_jsonld = requests.get(site + "/releases/index.jsonld", timeout=30)
+    assert len(list(ox.parse(as_jsonld.content, format=ox.RdfFormat.JSON_LD))) == len(graph)
     distributions = list(graph.objects(second, DCAT.distribution))
     assert len(distributions) == 8
     for dist in distributions:
@@ -261,7 +265,9 @@ def test_the_pages_list_releases_and_show_the_changelog(site):
 def test_void_lists_the_series(site):
     graph = Graph().parse(data=requests.get(site + "/.well-known/void", timeout=30).text, format="turtle")
     assert (URIRef(f"{BASE}/dataset"), RDFS.seeAlso, URIRef(f"{BASE}/releases/")) in graph
-    assert len(set(graph.subjects(DCAT.inSeries, URIRef(f"{BASE}/releases/")))) == 2
+    members = set(graph.subjects(DCAT.inSeries, URIRef(f"{BASE}/releases/")))
+    assert len(members) == 2
+    assert set(graph.objects(URIRef(f"{BASE}/dataset"), DCAT.hasVersion)) == members
 
 
 def test_entity_pages_say_since_when_and_link_previous_values(site):

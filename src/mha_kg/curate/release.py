@@ -18,12 +18,14 @@ exists is refused (409). Versions are `MAJOR.MINOR.PATCH` and only go up;
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,6 +156,25 @@ def quads(release: Release) -> list[ox.Quad]:
 def make(kg: KnowledgeGraph, version: str, now: datetime | None = None,
          log: Callable[[str], None] = lambda _: None) -> Release:
     """Write release `version` (or the next one, for "auto") of the graph as it is now."""
+    folder = releases_dir(kg.settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _one_release_at_a_time(folder):
+        return _make(kg, folder, version, now, log)
+
+
+@contextmanager
+def _one_release_at_a_time(folder: Path) -> Iterator[None]:
+    """Two releases made at once would both diff against the same previous one."""
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _make(kg: KnowledgeGraph, folder: Path, version: str, now: datetime | None,
+          log: Callable[[str], None]) -> Release:
     settings = kg.settings
     existing = all_releases(settings)
     previous = existing[-1] if existing else None
@@ -164,8 +185,6 @@ def make(kg: KnowledgeGraph, version: str, now: datetime | None = None,
     diff.changesets = changes.changesets(kg, {c.iri for r in existing for c in r.changelog.changesets})
     version = suggest(previous, diff) if version == "auto" else version
     check_version(version, existing)
-    folder = releases_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
     scratch = folder / f".{version}.partial-{os.getpid()}"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()

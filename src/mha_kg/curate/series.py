@@ -63,6 +63,7 @@ def _release(graph: Graph, release: Release, series: URIRef, base: str, site: st
         graph.add((node, DCAT.distribution, dist))
         graph.add((dist, RDF.type, DCAT.Distribution))
         graph.add((dist, DCTERMS.title, Literal(file.name)))
+        graph.add((dist, DCAT.accessURL, URIRef(f"{site}/releases/{release.version}/")))
         graph.add((dist, DCAT.downloadURL, URIRef(f"{site}/releases/{release.version}/{file.name}")))
         graph.add((dist, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + file.media_type)))
         graph.add((dist, DCAT.byteSize, Literal(file.bytes, datatype=XSD.nonNegativeInteger)))

@@ -14,7 +14,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from ..curate.release import all_releases, series_iri
-from ..curate.series import series_graph
+from ..curate.series import DCAT, series_graph
 from ..errors import not_found
 from ..publish import void
 from ..publish.exports import export, framed_jsonld, jsonld_context
@@ -76,16 +76,20 @@ def well_known_void(suffix: str | None = None):
     formats.ensure_kind(fmt, "graph")
     site = request.host_url.rstrip("/")
     graph = void.void_graph(responses.kg(), site)
-    graph += release_series(site)  # the releases, listed from VoID
-    graph.add((URIRef(void.dataset_iri(responses.kg())), RDFS.seeAlso,
-               URIRef(series_iri(responses.kg().base))))
-    return graph_response(graph, fmt)
+    return graph_response(graph + release_series(site, versions_of=void.dataset_iri(responses.kg())), fmt)
 
 
-def release_series(site: str, only: str | None = None) -> Graph:
-    """The DCAT 3 dataset series of the releases made so far (curate/series.py)."""
+def release_series(site: str, only: str | None = None, versions_of: str | None = None) -> Graph:
+    """The DCAT 3 dataset series of the releases made so far (curate/series.py); with
+    `versions_of`, that dataset links the series (rdfs:seeAlso) and each release (dcat:hasVersion)."""
     kg = responses.kg()
-    return series_graph(all_releases(kg.settings), kg.base, site, pages.site_about(), only)
+    graph = series_graph(all_releases(kg.settings), kg.base, site, pages.site_about(), only)
+    if versions_of:
+        dataset, series = URIRef(versions_of), URIRef(series_iri(kg.base))
+        graph.add((dataset, RDFS.seeAlso, series))
+        for member in list(graph.objects(series, DCAT.seriesMember)):
+            graph.add((dataset, DCAT.hasVersion, member))
+    return graph
 
 
 def graph_response(graph: Graph, fmt: formats.Format):
