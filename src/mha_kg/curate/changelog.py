@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from ..kg import KnowledgeGraph
-from ..namespaces import graph_iri
+from ..namespaces import change_graph_iri, graph_kind
 
 SAME_AS = ("https://schema.org/sameAs", "http://www.w3.org/2004/02/skos/core#exactMatch")
 REPLACED_BY = ("http://purl.org/dc/terms/isReplacedBy", "http://www.w3.org/2002/07/owl#sameAs")
@@ -183,12 +183,12 @@ def changesets(kg: KnowledgeGraph, released: set[str]) -> list[Changeset]:
 
     By IRI rather than by time, so a change made in the same second as a release
     is neither lost nor listed twice."""
-    prefix = graph_iri(kg.base, "change/")
+    prefix = change_graph_iri(kg.base, "")
     rows = kg.select(f"""
         PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
         PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
         PREFIX mha: <{kg.base}/def/>
-        SELECT ?change ?ended ?curator ?name ?source ?comment ?reverts WHERE {{
+        SELECT ?g ?change ?ended ?curator ?name ?source ?comment ?reverts WHERE {{
           GRAPH ?g {{
             ?change a mha:Changeset ; prov:endedAtTime ?ended .
             OPTIONAL {{ ?change prov:wasAssociatedWith ?curator OPTIONAL {{ ?curator foaf:name ?name }} }}
@@ -202,7 +202,7 @@ def changesets(kg: KnowledgeGraph, released: set[str]) -> list[Changeset]:
     found: dict[str, Changeset] = {}
     for row in rows:
         iri, ended = row["change"].value, row["ended"].value
-        if iri in found or iri in released:
+        if iri in found or iri in released or graph_kind(kg.base, row["g"].value) != "change":
             continue
         found[iri] = Changeset(iri, ended, *(_value(row.get(k)) for k in
                                              ("curator", "name", "source", "comment", "reverts")),
