@@ -282,3 +282,19 @@ def test_entity_pages_say_since_when_and_link_previous_values(site):
     assert new.select_one("section.history p.since a").text == "1.1.0"
     manifest = requests.get(site + "/releases/1.0.0/release.json", timeout=30).text
     assert json.loads(manifest)["previous"] is None
+
+
+@pytest.mark.browser
+def test_a_reader_goes_from_the_home_page_to_a_release_and_to_an_entitys_history(driver, site):
+    """In Chromium: home -> the latest release -> the curated change -> the changed entity's page."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(site + "/")
+    driver.find_element(By.CSS_SELECTOR, "p.releases a[href='/releases/1.1.0/']").click()
+    assert driver.find_element(By.TAG_NAME, "h1").text.endswith("1.1.0")
+    change = driver.find_element(By.CSS_SELECTOR, "li.changeset")
+    assert "Ada Curator" in change.text and SOURCE in change.text
+    change.find_element(By.CSS_SELECTOR, "a[href='/id/organisation/wmg']").click()
+    assert driver.current_url.endswith("/page/organisation/wmg")
+    history = driver.find_element(By.CSS_SELECTOR, "section.history")
+    assert "since release 1.0.0" in history.text and "Warwick Manufacturing Group" in history.text
