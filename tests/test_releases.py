@@ -243,8 +243,10 @@ def test_release_files_are_served_immutable_and_unknown_ones_are_404(site):
     assert "immutable" in dump.headers["Cache-Control"]
     entry = next(f for f in manifest["files"] if f["name"] == "mha-kg-1.1.0.ttl")
     assert entry["sha256"] == hashlib.sha256(dump.content).hexdigest()
-    for path in ("/releases/9.9.9/", "/releases/1.1.0/nothing.ttl", "/releases/latest/",
-                 "/releases/1.1.0/../../etc/passwd"):
+    latest = requests.get(site + "/releases/latest/", allow_redirects=False, timeout=30)
+    assert (latest.status_code, latest.headers["Location"]) == (302, "/releases/1.1.0/")
+    for path in ("/releases/9.9.9/", "/releases/1.1.0/nothing.ttl", "/releases/newest/",
+                 "/releases/1.1.0/../../etc/passwd", "/releases/1.1.0/.lock"):
         answer = requests.get(site + path, timeout=30)
         assert answer.status_code == 404, path
         assert "\n" not in answer.text.strip()

@@ -224,7 +224,7 @@ def release(settings, version):
     Examples:
       mha-kg release 1.0.0
       mha-kg release auto
-      mha-kg --project . release 1.1.0    (a checkout: releases go to data/releases/)
+      mha-kg release 1.1.0 --project .    (a checkout: releases go to its data/releases/)
     """
     from ..curate.release import make
     from ..curate.writes import open_graph

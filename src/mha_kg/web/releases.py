@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request, send_file
 
 from ..curate import release as releases
 from ..curate.changelog import parse_term
+from ..errors import not_found
 from ..publish.describe import Value, to_value
 from ..query import formats
 from . import pages, responses
@@ -42,6 +43,15 @@ def series(suffix: str | None = None):
     found = list(reversed(releases.all_releases(responses.settings())))
     return pages.page("releases.html", _dcat_links("/releases/"), releases=found,
                       series_iri=releases.series_iri(responses.kg().base))
+
+
+@blueprint.get("/releases/latest/")
+def latest():
+    """The newest release (302: it moves on with every release, unlike /releases/VERSION/)."""
+    found = releases.all_releases(responses.settings())
+    if not found:
+        raise not_found("no release yet; see /releases/")
+    return Response(status=302, headers={"Location": f"/releases/{found[-1].version}/"})
 
 
 @blueprint.get("/releases/<version>/")
