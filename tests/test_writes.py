@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from contextlib import contextmanager
+from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 
-from .conftest import FIXTURES, serve
+from mha_kg.curate import writes
+from mha_kg.web.app import create_app
+
+from .conftest import FIXTURES, make_settings, serve
 
 TOKEN = "curator-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-ORG = "https://w3id.org/mha-kg/id/organisation/"
+BASE = "https://w3id.org/mha-kg"
+ORG = f"{BASE}/id/organisation/"
 NAMES = ("SELECT ?name WHERE { ?o a <https://schema.org/Organization> ; <https://schema.org/name> ?name } "
          "ORDER BY ?name")
 
@@ -98,3 +106,166 @@ def test_graph_store_protocol(project):
         inferred = requests.delete(store, params={"graph": "https://w3id.org/mha-kg/graph/inferred"},
                                    headers=AUTH, timeout=30)
         assert inferred.status_code == 403
+
+
+# ------------------------------------------------------------------ in-process, over the Flask app
+
+RDFS_COMMENT = "<http://www.w3.org/2000/01/rdf-schema#comment>"
+SCHEMA_NAME = "<https://schema.org/name>"
+
+
+@contextmanager
+def curated_app(root: Path, **settings):
+    """The app over a copy of the curated project (kept between calls with the same root)."""
+    if not (root / "project").exists():
+        shutil.copytree(FIXTURES / "curated", root / "project")
+    resolved = make_settings(root / "state", project_dir=str(root / "project"), write_token=TOKEN,
+                             **settings)
+    app = create_app(resolved)
+    try:
+        yield app.test_client()
+    finally:
+        app.extensions["kg"].close()  # releases the state's writer lock
+
+
+def post_update(client, text: str, **params):
+    return client.post("/sparql", data={"update": text, **params}, headers=AUTH)
+
+
+def ask(client, pattern: str) -> bool:
+    answer = client.get("/sparql", query_string={"query": f"ASK {{ {pattern} }}"},
+                        headers={"Accept": "application/sparql-results+json"})
+    return answer.json["boolean"]
+
+
+def test_a_refused_write_saves_nothing_and_the_next_start_is_clean(tmp_path):
+    comment = f"<{ORG}partner> {RDFS_COMMENT}"
+    with curated_app(tmp_path) as client:
+        refused = {
+            f'INSERT DATA {{ {comment} "x"@en--ltr }}': 400,  # RDF 1.2 base direction
+            f"INSERT DATA {{ {comment} <<( <{ORG}a> <{ORG}b> <{ORG}c> )>> }}": 400,  # triple term
+            f"INSERT DATA {{ GRAPH <http://example.org/g> {{ {comment} 'x' }} }}": 403,  # not standard
+            f"INSERT DATA {{ GRAPH <{BASE}/graph/change/forged> {{ {comment} 'x' }} }}": 403,
+            f"INSERT DATA {{ {comment} _:b }}": 400,  # a blank node cannot be matched again
+            f"INSERT DATA {{ <{ORG}new> a <{BASE}/def/Organisation> }}": 422,  # no name: the shape
+        }
+        for text, status in refused.items():
+            answer = post_update(client, text)
+            assert answer.status_code == status, (text, answer.data)
+            assert b"Traceback" not in answer.data
+        assert not (tmp_path / "state" / "changes" / "pending").exists() or \
+            not list((tmp_path / "state" / "changes" / "pending").iterdir())
+    with curated_app(tmp_path) as client:  # the next start builds from the files alone
+        assert not ask(client, f'{comment} ?c')
+
+
+def test_clear_and_drop_need_a_setting_and_the_core_shape_refuses_an_empty_dataset(tmp_path):
+    with curated_app(tmp_path) as client:
+        for text in ("CLEAR ALL", "DROP ALL", "DELETE WHERE { ?s ?p ?o }"):
+            answer = post_update(client, text)
+            assert answer.status_code == 403 and b"allow_destructive_writes" in answer.data
+        assert ask(client, f"<{ORG}alliance> {SCHEMA_NAME} ?n")
+    with curated_app(tmp_path, allow_destructive_writes=True) as client:
+        for text in ("CLEAR ALL", "DROP ALL"):
+            answer = post_update(client, text, change_id="wipe")
+            assert answer.status_code == 422 and "the dataset lacks its core" in answer.data.decode()
+        assert ask(client, f"<{ORG}alliance> {SCHEMA_NAME} ?n")
+
+
+def test_a_change_is_recorded_with_its_history_and_a_retry_is_a_no_op(tmp_path):
+    text = f'INSERT DATA {{ <{ORG}partner> {RDFS_COMMENT} "founded in 2006" }}'
+    with curated_app(tmp_path) as client:
+        first = post_update(client, text, change_id="c-2006", curator="Ada Lovelace",
+                            source="https://example.org/minutes", comment="from the minutes")
+        assert first.status_code == 200 and first.json["change_id"] == "c-2006"
+        assert first.json["added"] == 1 and first.json["replayed"] is False
+        again = post_update(client, text, change_id="c-2006", curator="Ada Lovelace",
+                            source="https://example.org/minutes", comment="from the minutes")
+        assert again.status_code == 200 and again.json["replayed"] is True
+        assert {k: v for k, v in again.json.items() if k != "replayed"} == \
+            {k: v for k, v in first.json.items() if k != "replayed"}
+        other = post_update(client, f'INSERT DATA {{ <{ORG}partner> {RDFS_COMMENT} "other" }}',
+                            change_id="c-2006")
+        assert other.status_code == 409
+        assert post_update(client, text, change_id="not a slug!").status_code == 400
+        history = client.get("/sparql", headers={"Accept": "application/sparql-results+json"},
+                             query_string={"query": f"""
+            PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+            PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX mha: <{BASE}/def/>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?g ?name ?source ?ended ?s ?o ?in WHERE {{ GRAPH ?g {{
+              ?c a prov:Activity, mha:Changeset ; prov:wasAssociatedWith ?who ; dcterms:source ?source ;
+                 prov:endedAtTime ?ended ; mha:added ?st .
+              ?who a prov:Agent, foaf:Person ; foaf:name ?name .
+              ?st a rdf:Statement ; rdf:subject ?s ; rdf:object ?o ; mha:graph ?in }} }}"""}).json
+        [row] = history["results"]["bindings"]
+        assert row["g"]["value"] == f"{BASE}/graph/change/c-2006"
+        assert row["name"]["value"] == "Ada Lovelace" and row["source"]["type"] == "uri"
+        assert row["ended"]["value"].endswith("Z") and row["s"]["value"] == f"{ORG}partner"
+        assert row["o"]["value"] == "founded in 2006" and row["in"]["value"] == f"{BASE}/graph/data"
+        kg = client.application.extensions["kg"]
+        undone = writes.revert(kg, "c-2006", writes.Meta(curator="Ada Lovelace"), change_id="undo-2006")
+        assert undone.removed == 1 and not ask(client, f'<{ORG}partner> {RDFS_COMMENT} ?c')
+        assert ask(client, f"GRAPH <{BASE}/graph/change/undo-2006> {{ ?c <{BASE}/def/reverts> "
+                           f"<{BASE}/id/change/c-2006> }}")
+
+
+def test_the_python_api_commits_quads_atomically_with_their_history(tmp_path):
+    with curated_app(tmp_path) as client:
+        kg = client.application.extensions["kg"]
+        data = ox.NamedNode(f"{BASE}/graph/data")
+        partner = ox.NamedNode(f"{ORG}partner")
+        name = ox.NamedNode("https://schema.org/name")
+        label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+        old, new = ox.Literal("The Partner"), ox.Literal("The Renamed Partner")
+        change = writes.commit_change(
+            kg, added=[ox.Quad(partner, name, new, data), ox.Quad(partner, label, new, data)],
+            removed=[ox.Quad(partner, name, old, data), ox.Quad(partner, label, old, data)],
+            meta=writes.Meta(curator="Grace Hopper", comment="renamed"))
+        assert change.change_id and change.added == 2 and change.removed == 2
+        assert ask(client, f'<{ORG}partner> {SCHEMA_NAME} "The Renamed Partner"')
+        history = f"{BASE}/graph/change/{change.change_id}"
+        assert ask(client, f"GRAPH <{history}> {{ ?c <{BASE}/def/removed> ?st }}")
+        with pytest.raises(writes.Invalid):  # two names: the shape refuses, nothing is kept
+            writes.commit_change(kg, [ox.Quad(partner, name, ox.Literal("Second"), data)], [])
+        assert not ask(client, f'<{ORG}partner> {SCHEMA_NAME} "Second"')
+
+
+def test_what_is_served_follows_a_write(tmp_path):
+    with curated_app(tmp_path) as client:
+        before = client.get("/dumps/mha-kg.nt").data.decode()
+        assert "The Partner" in before and client.get("/-/metadata.json").status_code == 200
+        renamed = post_update(client, f"""
+            DELETE DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Partner" }} ;
+            INSERT DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Renamed Partner" .
+                           <{BASE}/def> <http://purl.org/dc/terms/title> "Renamed graph" }}""")
+        assert renamed.status_code == 200, renamed.data
+        after = client.get("/dumps/mha-kg.nt").data.decode()
+        assert f'{SCHEMA_NAME} "The Renamed Partner"' in after and f'{SCHEMA_NAME} "The Partner"' not in after
+        assert client.get("/-/metadata.json").json["title"] == "Renamed graph"
+        settings = client.get("/-/settings.json").json
+        assert str(tmp_path) not in json.dumps(settings)  # no file-system path in a public answer
+
+
+def test_writes_survive_edits_of_the_inputs_and_a_change_that_no_longer_applies_is_set_aside(
+        tmp_path, capsys):
+    with curated_app(tmp_path) as client:
+        assert post_update(client, f'INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} "kept" }}',
+                           change_id="kept").status_code == 200
+        assert post_update(client, f"""
+            DELETE DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Partner" }} ;
+            INSERT DATA {{ <{ORG}partner> {SCHEMA_NAME} "Partner Ltd" }}""",
+                           change_id="renamed").status_code == 200
+    data = tmp_path / "project" / "data" / "organisations.ttl"
+    # someone edits the file: a comment (the first change still applies), and the partner's
+    # name by hand (the second no longer does: what it removed is gone)
+    data.write_text("# edited by hand\n" + data.read_text().replace(
+        'schema:name "The Partner"', 'schema:name "Partner plc"'))
+    with curated_app(tmp_path) as client:
+        assert ask(client, f'<{ORG}alliance> {RDFS_COMMENT} "kept"')
+        assert ask(client, f'<{ORG}partner> {SCHEMA_NAME} "Partner plc"')
+        assert not ask(client, f'<{ORG}partner> {SCHEMA_NAME} "Partner Ltd"')
+    said = capsys.readouterr().err
+    assert "change renamed no longer applies" in said
+    aside = tmp_path / "state" / "changes" / "set-aside"
+    assert (aside / "renamed.trig").is_file() and "removed" in (aside / "renamed.json").read_text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import threading
 
-from flask import Blueprint, current_app, redirect, request
+from flask import Blueprint, redirect, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
@@ -26,12 +26,8 @@ _LOCK = threading.Lock()
 
 
 def dump_bytes(fmt: formats.Format, inferred: bool) -> bytes:
-    cache = current_app.extensions.setdefault("mha_dumps", {})
-    key = (fmt.name, inferred)
-    with _LOCK:
-        if key not in cache:
-            cache[key] = export(responses.kg(), fmt, inferred=inferred)
-    return cache[key]
+    return responses.per_store(f"dump-{fmt.name}-{inferred}",
+                               lambda: export(responses.kg(), fmt, inferred=inferred))
 
 
 @blueprint.get("/dumps/")
@@ -55,11 +51,8 @@ def dump(name: str):
 @blueprint.get("/dumps/mha-kg-framed.jsonld")
 def framed_dump():
     """One JSON-LD object per organisation, person and project (`mha-kg export --framed`)."""
-    cache = current_app.extensions.setdefault("mha_dumps", {})
-    with _LOCK:
-        if "framed" not in cache:
-            cache["framed"] = framed_jsonld(responses.kg(), inferred=True)
-    return responses.respond(cache["framed"], formats.by_name("jsonld"),
+    body = responses.per_store("dump-framed", lambda: framed_jsonld(responses.kg(), inferred=True))
+    return responses.respond(body, formats.by_name("jsonld"),
                              Content_Disposition='attachment; filename="mha-kg-framed.jsonld"')
 
 

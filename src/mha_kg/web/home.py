@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from markupsafe import Markup
 
 from ..curate import release
@@ -28,12 +28,8 @@ HOME_TYPES = (
 
 
 def picture_svg() -> str:
-    """The network drawing, built once per app (the data never changes while serving)."""
-    cached = current_app.extensions.get("mha_picture")
-    if cached is None:
-        drawing = network.build(responses.kg())
-        cached = current_app.extensions["mha_picture"] = network.svg(drawing, pages.href)
-    return cached
+    """The network drawing, built once per store (again after a write)."""
+    return responses.per_store("picture", lambda: network.svg(network.build(responses.kg()), pages.href))
 
 
 @blueprint.get("/")

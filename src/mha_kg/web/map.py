@@ -7,7 +7,7 @@ when the graph holds coordinates, and nothing otherwise.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 from markupsafe import Markup
 
 from ..linking import geomap
@@ -17,18 +17,12 @@ blueprint = Blueprint("map", __name__)
 
 
 def map_markers() -> list[geomap.Marker]:
-    cached = current_app.extensions.get("mha_map_markers")
-    if cached is None:
-        cached = current_app.extensions["mha_map_markers"] = geomap.markers(responses.kg())
-    return cached
+    return responses.per_store("map-markers", lambda: geomap.markers(responses.kg()))
 
 
 def map_svg() -> Markup:
     """The SVG for pages to embed; geomap escapes every label and attribute."""
-    cached = current_app.extensions.get("mha_map_svg")
-    if cached is None:
-        cached = current_app.extensions["mha_map_svg"] = Markup(geomap.svg(map_markers(), pages.href))
-    return cached
+    return responses.per_store("map-svg", lambda: Markup(geomap.svg(map_markers(), pages.href)))
 
 
 @blueprint.app_context_processor

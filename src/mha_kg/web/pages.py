@@ -37,11 +37,8 @@ def elapsed_ms() -> float:
 
 
 def site_about() -> dict:
-    """Title, licence and source from the ontology header, read once per app."""
-    cached = current_app.extensions.get("mha_about")
-    if cached is None:
-        cached = current_app.extensions["mha_about"] = about(responses.kg())
-    return cached
+    """Title, licence and source from the ontology header, read once per store."""
+    return responses.per_store("about", lambda: about(responses.kg()))
 
 
 def _footer_context() -> dict:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Response, current_app, render_template, request
 
@@ -31,6 +34,23 @@ def kg() -> KnowledgeGraph:
 
 def settings() -> dict:
     return current_app.config["SETTINGS"]
+
+
+_DERIVED_LOCK = threading.Lock()
+T = TypeVar("T")
+
+
+def per_store(name: str, make: Callable[[], T]) -> T:
+    """Something drawn from the graph (a dump, the picture, the map, the about block), made
+    once per store: an acknowledged write switches the store, and the next request remakes it."""
+    graph = kg()
+    key = graph.build.fingerprint if graph.build is not None else None
+    cache = current_app.extensions.setdefault("mha_per_store", {})
+    with _DERIVED_LOCK:
+        found = cache.get(name)
+        if found is None or found[0] != key:
+            found = cache[name] = (key, make())
+    return found[1]
 
 
 def respond(body: bytes, fmt: formats.Format, status: int = 200, **headers) -> Response:
