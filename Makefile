@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench browser clean release package package-check
+.PHONY: serve test lint bench browser faults clean release package package-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,11 +33,19 @@ test: $(VENV)/.installed-test browser
 	$(BIN)/pytest
 
 # The engine comparison (docs/performance.md), the search and reconciliation
-# figures (docs/search.md) and the 60-second load test (docs/security.md).
+# figures (docs/search.md), the 60-second load test and the writes under read load
+# (docs/security.md).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
 	$(BIN)/python -m benchmarks.search_bench --scale 1 100
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
+	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2
+
+# The write path's fault rounds in full (SECURITY.md): 20 kill -9 rounds with 6 writers
+# and 2 readers each; `make test` runs 2 rounds with 3 writers.
+faults: $(VENV)/.installed-test
+	MHA_KG_FAULT_ROUNDS=20 MHA_KG_FAULT_WRITERS=6 $(BIN)/pytest -q -p no:cacheprovider \
+	  tests/test_write_faults.py tests/test_faults.py
 
 # A numbered release of the data (docs/releases.md): make release VERSION=1.1.0 (or VERSION=auto).
 release: $(VENV)/.installed

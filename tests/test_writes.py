@@ -235,6 +235,8 @@ def test_what_is_served_follows_a_write(tmp_path):
     with curated_app(tmp_path) as client:
         before = client.get("/dumps/mha-kg.nt").data.decode()
         assert "The Partner" in before and client.get("/-/metadata.json").status_code == 200
+        for page in ("/", "/map"):  # the picture and the map, made once per store
+            assert client.get(page, headers={"Accept": "text/html"}).status_code == 200
         renamed = post_update(client, f"""
             DELETE DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Partner" }} ;
             INSERT DATA {{ <{ORG}partner> {SCHEMA_NAME} "The Renamed Partner" .
@@ -243,6 +245,8 @@ def test_what_is_served_follows_a_write(tmp_path):
         after = client.get("/dumps/mha-kg.nt").data.decode()
         assert f'{SCHEMA_NAME} "The Renamed Partner"' in after and f'{SCHEMA_NAME} "The Partner"' not in after
         assert client.get("/-/metadata.json").json["title"] == "Renamed graph"
+        home = client.get("/", headers={"Accept": "text/html"})
+        assert home.status_code == 200 and "Renamed graph" in home.data.decode()
         settings = client.get("/-/settings.json").json
         assert str(tmp_path) not in json.dumps(settings)  # no file-system path in a public answer
 
@@ -269,3 +273,46 @@ def test_writes_survive_edits_of_the_inputs_and_a_change_that_no_longer_applies_
     assert "change renamed no longer applies" in said
     aside = tmp_path / "state" / "changes" / "set-aside"
     assert (aside / "renamed.trig").is_file() and "removed" in (aside / "renamed.json").read_text()
+
+
+def test_a_reader_beside_a_writing_server_reads_and_leaves_the_state_alone(tmp_path):
+    with curated_app(tmp_path) as client:  # the app with a write token holds the writer lock
+        assert post_update(client, f'INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} "a" }}',
+                           change_id="a").status_code == 200
+        pending = tmp_path / "state" / "changes" / "pending"
+        in_flight = pending / "in-flight.trig"  # as the writer's next commit, not yet in the journal
+        in_flight.write_bytes((pending / "a.trig").read_bytes())
+        reader = writes.open_graph(make_settings(tmp_path / "state", project_dir=str(tmp_path / "project")),
+                                   log=lambda _: None)  # `mha-kg query` beside the server
+        try:
+            [row] = reader.select(f"SELECT ?c WHERE {{ <{ORG}alliance> {RDFS_COMMENT} ?c }}")
+            assert row["c"].value == "a"
+        finally:
+            reader.close()
+        assert in_flight.is_file()  # only the writer tidies
+
+
+def test_a_graph_store_put_retried_with_its_change_id_is_answered_again(tmp_path):
+    links = f"{BASE}/graph/links"
+    body = f"<{ORG}alliance> <http://www.w3.org/2000/01/rdf-schema#seeAlso> <http://a.example/> ."
+    with curated_app(tmp_path) as client:
+        def put(data: str):
+            return client.put("/rdf-graph-store", query_string={"graph": links, "change_id": "links-1"},
+                              data=data, headers={**AUTH, "Content-Type": "text/turtle"})
+        first = put(body)
+        assert first.status_code == 201 and first.json["added"] == 1
+        again = put(body)  # the same request after a lost answer
+        assert again.status_code == 200 and again.json["replayed"] is True and again.json["added"] == 1
+        assert put(body.replace("a.example", "b.example")).status_code == 409
+
+
+def test_rdf_1_2_triple_terms_are_a_4xx_or_an_answer_never_a_500(tmp_path):
+    term = "<<( <http://example.org/x> <http://example.org/y> <http://example.org/z> )>>"
+    construct = f"CONSTRUCT {{ <http://example.org/a> <http://example.org/b> {term} }} WHERE {{}}"
+    with curated_app(tmp_path) as client:
+        for fmt in ("ttl", "nt", "jsonld", "rdf", "json"):
+            for _ in range(2):  # the first run in a worker, the second in the server (inline.py)
+                answer = client.get("/sparql", query_string={"query": construct, "format": fmt})
+                assert answer.status_code in (200, 400, 406), (fmt, answer.data)
+        refused = post_update(client, f"INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} {term} }}")
+        assert refused.status_code == 400

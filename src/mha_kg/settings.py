@@ -91,6 +91,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
     Setting("update_time_limit_ms", 30000,
             "Updates running longer are stopped with a 503 and change nothing."),
+    Setting("update_memory_limit_mb", 2048,
+            "Address-space limit of the process that evaluates one update, in MiB (floor 1024)."),
     Setting("writes_waiting_max", 2,
             "Most writes waiting behind the running one (503 above it), so reads keep their threads."),
     Setting("allow_destructive_writes", False,

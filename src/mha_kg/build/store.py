@@ -58,6 +58,10 @@ class BuildInfo:
     #: sha256 of every file of the store, checked before the store is reused.
     checksums: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def triples(self) -> int:
+        return sum(self.graphs.values())
+
 
 class Nonconforming(KGError):
     """The data breaks the shapes; `report` says which and why."""
@@ -66,10 +70,6 @@ class Nonconforming(KGError):
         super().__init__(f"the dataset does not conform to its shapes ({len(report.violations)} "
                          "results); run `mha-kg validate` to see them")
         self.report = report
-
-    @property
-    def triples(self) -> int:
-        return sum(self.graphs.values())
 
 
 def ensure(inputs: dataset.Inputs, state_dir: Path, log: Log = lambda _: None) -> BuildInfo:
@@ -132,7 +132,7 @@ def write_synced(path: Path, data: bytes) -> None:
 
 
 def _write_synced(path: Path, data: bytes) -> None:
-    scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    scratch = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     with open(scratch, "wb") as handle:
         handle.write(data)
         handle.flush()

@@ -11,6 +11,8 @@ import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
+from ..errors import KGError
+
 
 def to_rdflib(triple: ox.Triple) -> tuple:
     """An Oxigraph triple as an rdflib (s, p, o) tuple."""
@@ -18,6 +20,8 @@ def to_rdflib(triple: ox.Triple) -> tuple:
 
 
 def term_to_rdflib(term):
+    if isinstance(term, ox.Triple):  # rdflib has no RDF 1.2 triple terms: a clear 4xx, not a crash
+        raise KGError("RDF 1.2 triple terms are not supported here (rdflib cannot hold them)", 406)
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):

@@ -5,7 +5,7 @@ WHERE) would hold the write lock for ever. So the update runs in a spawned
 process over an in-memory copy of the writable graphs of the current store,
 and sends back only what it added and removed; the process is killed when it
 overruns `update_time_limit_ms` or its address space exceeds
-`query_memory_limit_mb`, and nothing changes. The store itself is changed
+`update_memory_limit_mb`, and nothing changes. The store itself is changed
 only by the commit (writes.py), from that difference.
 
 Spawned processes import this module: it imports pyoxigraph, the standard
@@ -16,6 +16,7 @@ a second.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import resource
 import signal
 import threading
@@ -23,7 +24,12 @@ import threading
 import pyoxigraph as ox
 
 from ..errors import KGError, bad_request
-from ..query.workers import MIN_MEMORY_MB, WORKER_STACK_MB
+from ..query.workers import WORKER_STACK_MB
+
+#: Smallest address-space limit an update process lives under: beside what a query worker
+#: needs (workers.MIN_MEMORY_MB), it holds the in-memory copy; measured, 768 MiB fails to
+#: start its threads and 900 MiB works.
+MIN_MEMORY_MB = 1024
 
 
 def evaluate(store_path: str, graphs: list[str], data_graph: str, text: str, *,
@@ -62,7 +68,7 @@ def _died(exitcode: int | None, limit_mb: int) -> KGError:
     was caused by this update's text."""
     if exitcode in (-signal.SIGABRT, -signal.SIGKILL, None):
         return KGError(f"update stopped: it needed more than {limit_mb} MiB; nothing was changed. "
-                       "The memory limit is controlled by the query_memory_limit_mb setting.", 503)
+                       "The memory limit is controlled by the update_memory_limit_mb setting.", 503)
     return bad_request(f"the update could not be evaluated (its process ended with code {exitcode}); "
                        "nothing was changed")
 
@@ -72,6 +78,7 @@ def _quads(data: bytes) -> list[ox.Quad]:
 
 
 def _main(conn, store_path: str, graphs: list[str], data_graph: str, text: str, limit_mb: int) -> None:
+    os.environ["RUST_BACKTRACE"] = "0"  # an allocation failure aborts; symbolising a backtrace took seconds
     threading.stack_size(WORKER_STACK_MB * 1024 * 1024)  # Oxigraph's parser recurses (workers.py)
     if limit_mb:
         resource.setrlimit(resource.RLIMIT_AS, (limit_mb * 1024 * 1024,) * 2)

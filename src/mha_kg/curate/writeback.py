@@ -13,15 +13,17 @@ graph goes to `data/changes/<id>.trig`.
 
 Nothing is written until the new files are proven right: they are parsed
 from a scratch copy of the project and must give exactly the dataset the
-server builds from the old files plus the journal. Then each file is
-replaced atomically, and only then is the journal emptied; a crash in
-between is harmless, because a start drops from the journal every change
-already in `data/changes/` (writes.open_graph).
+server builds from the old files plus the journal. Then every new text goes
+to a redo log (`<state_dir>/changes/writeback.json`, fsynced) before any file
+is replaced, each file is replaced atomically, the journal is emptied and
+the log removed; a writeback killed halfway is finished by the next start
+(Journal.finish_writeback), so the files never hold half of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import tempfile
@@ -34,7 +36,7 @@ import pyoxigraph as ox
 from ..build import changesets, dataset, store
 from ..errors import KGError
 from ..namespaces import WRITABLE_GRAPHS, all_prefixes, graph_iri
-from .writes import Journal
+from .journal import Journal
 
 _DIRECTIVE = re.compile(r"^\s*(@prefix|@base|PREFIX|BASE)\b", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*@?prefix\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
@@ -50,6 +52,7 @@ class Block:
     text: str
     subject: str | None = None  # None for comments, directives and blank lines
     triples: frozenset = frozenset()
+    order: tuple = ()  # the same triples, in the order the text states them
 
 
 @dataclass
@@ -75,12 +78,10 @@ def writeback(settings: dict, dry_run: bool = False) -> Result:
         result = Result([e["id"] for e in entries], sorted(texts))
         if dry_run:
             return result
-        for path, text in texts.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            store.write_synced(path, text.encode("utf-8"))
-        journal.save([])
-        for path in pending:
-            path.unlink(missing_ok=True)
+        # the redo log first: a writeback killed from here on is finished by the next start
+        store.write_synced(journal.redo, json.dumps({"files": {str(p): t for p, t in texts.items()}})
+                           .encode("utf-8"))
+        journal.finish_writeback()
         return result
 
 
@@ -146,8 +147,8 @@ def _plan_graph(files: list[Path], folder: Path, gone: set, new: set, base: str)
         changed = {index: triples for (p, index), triples in edits.items() if p == path}
         if changed:
             texts[path] = "".join(
-                (_serialise(changed[i], prefixes) if changed[i] else "") if i in changed else b.text
-                for i, b in enumerate(blocks))
+                (_serialise(changed[i], prefixes, b.order) if changed[i] else "") if i in changed
+                else b.text for i, b in enumerate(blocks))
     if homeless:
         texts[folder / NEW_SUBJECTS] = _new_subjects(folder / NEW_SUBJECTS, homeless, base)
     return texts
@@ -184,7 +185,7 @@ def split_blocks(text: str) -> list[Block]:
             if triples is not None:
                 subjects = {t.subject.value for t in triples if not isinstance(t.subject, ox.BlankNode)}
                 subject = next(iter(subjects)) if len(subjects) == 1 else None
-                blocks.append(Block(chunk, subject, frozenset(triples)))
+                blocks.append(Block(chunk, subject, frozenset(triples), tuple(triples)))
                 pending = []
     if pending:
         raise KGError("a file ends inside a statement; fix it before writing back")
@@ -203,12 +204,31 @@ def _declared(text: str) -> dict[str, str]:
     return {m.group(1) or "": m.group(2) for m in map(_PREFIX.match, text.splitlines()) if m}
 
 
-def _serialise(triples: set, prefixes: dict[str, str]) -> str:
-    """One subject's statements, written by Oxigraph with the file's own prefixes only."""
-    body = ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    lines = [line.replace("\t", "    ") for line in body.decode("utf-8").splitlines(keepends=True)
-             if not _DIRECTIVE.match(line)]
-    return "".join(lines).strip("\n") + "\n"
+def _serialise(triples: set, prefixes: dict[str, str], order: tuple = ()) -> str:
+    """One subject's statements, written by Oxigraph with the file's own prefixes only, in
+    the order the block had them (new statements after), one object per line in long lists."""
+    place = {triple: n for n, triple in enumerate(order)}
+    first = {}
+    for n, triple in enumerate(order):
+        first.setdefault(triple.predicate, n)
+    ranked = sorted(triples, key=lambda t: (first.get(t.predicate, len(order)), place.get(t, len(order)),
+                                            str(t)))
+    body = ox.serialize(ranked, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")
+    lines = [part for line in body.splitlines() if not _DIRECTIVE.match(line)
+             for part in _one_object_per_line(line.replace("\t", "    "))]
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def _one_object_per_line(line: str) -> list[str]:
+    """`    p o1 , o2 , o3 ;` longer than 100 characters as the files write it: the predicate,
+    then each object on its own line (never a line holding a literal, whose text may hold ' , ')."""
+    if len(line) <= 100 or " , " not in line or not line.startswith(" ") or '"' in line:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    predicate, _, objects = line.strip().partition(" ")
+    items = objects.split(" , ")
+    return [indent + predicate] + [f"{indent}    {item}" + (" ," if n < len(items) - 1 else "")
+                                   for n, item in enumerate(items)]
 
 
 # ------------------------------------------------------------------ the proof

@@ -36,13 +36,15 @@ committed answers the original outcome and changes nothing (409 when the id
 was used for a different request). Changes are kept across edits of the
 input files and upgrades: each start re-applies the journal over the files,
 and a change that no longer applies is moved to `changes/set-aside/` and
-named on stderr. `mha-kg writeback` (writeback.py) folds them into `data/`.
+named on stderr. A change file the journal does not list (the server was
+killed between steps 2 and 4: never acknowledged) is moved to
+`changes/uncommitted/`, and a retry with its id commits it afresh.
+`mha-kg writeback` (writeback.py) folds the journal into `data/`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import hmac
 import json
@@ -67,6 +69,7 @@ from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
 from . import updates
+from .journal import Journal, file_digest, hold_writer_lock, try_writer_lock
 
 __all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
 
@@ -141,10 +144,8 @@ def commit_change(kg: KnowledgeGraph, added: Iterable[ox.Quad], removed: Iterabl
     """Apply one change (quads added and removed, in standard graphs) with its changeset graph."""
     delta = Delta(tuple(added), tuple(removed))
     request = _digest("quads", ox.serialize(sorted(delta.added, key=str), format=ox.RdfFormat.N_QUADS),
-                      ox.serialize(sorted(delta.removed, key=str), format=ox.RdfFormat.N_QUADS),
-                      json.dumps(dataclasses.asdict(meta), sort_keys=True))
-    with _turn(kg, check_change_id(change_id), request) as replayed:
-        return replayed or _commit(kg, delta, meta, change_id, request)
+                      ox.serialize(sorted(delta.removed, key=str), format=ox.RdfFormat.N_QUADS), meta)
+    return _write(kg, meta, change_id, request, lambda: delta)
 
 
 def revert(kg: KnowledgeGraph, reverted: str, meta: Meta = NO_META, change_id: str | None = None) -> Change:
@@ -163,15 +164,15 @@ def update(kg: KnowledgeGraph, text: str, meta: Meta = NO_META, change_id: str |
     if set(sparql.keywords(checked.text)) & _FORBIDDEN:
         raise KGError("LOAD is not allowed: data enters only in the request", 403)
     _embedded(kg)
-    request = _digest("update", checked.text, json.dumps(dataclasses.asdict(meta), sort_keys=True))
-    with _turn(kg, check_change_id(change_id), request) as replayed:
-        if replayed:
-            return replayed
+
+    def evaluated() -> Delta:
         added, removed = updates.evaluate(
             kg.build.path, [kg.graph(name) for name in WRITABLE_GRAPHS], kg.graph("data"), checked.text,
             time_limit_ms=kg.settings["update_time_limit_ms"],
-            memory_limit_mb=kg.settings["query_memory_limit_mb"])
-        return _commit(kg, Delta(tuple(added), tuple(removed)), meta, change_id, request)
+            memory_limit_mb=kg.settings["update_memory_limit_mb"])
+        return Delta(tuple(added), tuple(removed))
+
+    return _write(kg, meta, change_id, _digest("update", checked.text, meta), evaluated)
 
 
 def read_graph(kg: KnowledgeGraph, graph: str | None) -> list[ox.Triple]:
@@ -188,10 +189,16 @@ def replace_graph(kg: KnowledgeGraph, graph: str | None, body: bytes, media: str
     name = _writable(kg, graph)
     target = ox.NamedNode(name)
     wanted = {ox.Quad(t.subject, t.predicate, t.object, target) for t in parse_body(body, media)}
-    current = set(kg.quads([name])) if name in kg.graph_names() else set()
-    removed = () if merge else tuple(current - wanted)
-    change = commit_change(kg, tuple(wanted - current), removed, meta, change_id)
-    change.created = not current and bool(wanted)
+    existed: list[bool] = []
+
+    def difference() -> Delta:  # read under the write lock, against the latest store
+        current = set(kg.quads([name])) if name in kg.graph_names() else set()
+        existed.append(bool(current))
+        return Delta(tuple(wanted - current), () if merge else tuple(current - wanted))
+
+    change = _write(kg, meta, change_id, _digest("merge" if merge else "put", name, body, media, meta),
+                    difference)
+    change.created = existed == [False] and bool(wanted)
     return change
 
 
@@ -200,7 +207,8 @@ def delete_graph(kg: KnowledgeGraph, graph: str | None, meta: Meta = NO_META,
     name = _writable(kg, graph)
     if name not in kg.graph_names():
         raise KGError(f"no graph named <{name}>", 404)
-    return commit_change(kg, (), kg.quads([name]), meta, change_id)
+    return _write(kg, meta, change_id, _digest("delete", name, meta),
+                  lambda: Delta((), tuple(kg.quads([name]))))
 
 
 def parse_body(body: bytes, media: str) -> list[ox.Triple]:
@@ -266,6 +274,15 @@ def _check_not_emptying(kg: KnowledgeGraph, added: tuple, removed: tuple) -> Non
 # ------------------------------------------------------------------ the commit
 
 
+def _write(kg: KnowledgeGraph, meta: Meta, change_id: str | None, request: str,
+           difference: Callable[[], Delta]) -> Change:
+    """One write: its turn, then the original outcome if `change_id` was committed before
+    (`request`, a digest of what was asked, tells a retry from another change), else the
+    difference, worked out only now, committed."""
+    with _turn(kg, check_change_id(change_id), request) as replayed:
+        return replayed or _commit(kg, difference(), meta, change_id, request)
+
+
 @contextmanager
 def _turn(kg: KnowledgeGraph, change_id: str | None, request: str) -> Iterator[Change | None]:
     """Wait for this process's turn to write (a bounded queue: waiting writes never take the
@@ -320,17 +337,19 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     try:
         inputs = dataclasses.replace(kg.inputs, changes=[*journal.files(entries), path])
         info = store.ensure(inputs, Path(kg.settings["state_dir"]))
-        if info.skipped:
-            raise KGError("the change no longer applies to the current files; nothing was changed", 409)
+        if info.skipped:  # the input files were edited under the running server
+            raise KGError(f"the input files changed since the server started, and change "
+                          f"{info.skipped[0][0]} no longer applies to them; nothing was changed. "
+                          "Restart the server (it sets such changes aside)", 409)
     except store.Nonconforming as exc:
         path.unlink(missing_ok=True)
         raise Invalid(exc.report) from None
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    change = Change(change_id, sorted({q.graph_name.value for q in quads}), len(added), len(removed),
-                    _asserted_size(kg.base, info))
-    journal.save([*entries, {"id": change_id, "sha256": _file_digest(path), "request": request,
+    change = Change(change_id, sorted({q.graph_name.value for q in (*added, *removed)}), len(added),
+                    len(removed), _asserted_size(kg.base, info))
+    journal.save([*entries, {"id": change_id, "sha256": file_digest(path), "request": request,
                              "outcome": dataclasses.asdict(change)}])
     engine.switch(info.path)
     kg.build = info
@@ -356,106 +375,11 @@ def _asserted_size(base: str, info: store.BuildInfo) -> int:
 def _digest(*parts) -> str:
     digest = hashlib.sha256()
     for part in parts:
+        if isinstance(part, Meta):
+            part = json.dumps(dataclasses.asdict(part), sort_keys=True)
         digest.update(part if isinstance(part, bytes) else str(part).encode())
         digest.update(b"\0")
     return digest.hexdigest()
-
-
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-# ------------------------------------------------------------------ the saved state
-
-
-class Journal:
-    """`<state_dir>/changes/`: the committed changes not yet written back, in order.
-
-    `journal.json` lists each change's id, the sha256 of its file in
-    `pending/`, the request's digest and the answer given; the list itself
-    carries a sha256, so an emptied, cut or edited journal or change file is
-    refused at start with a line naming the file, never served.
-    """
-
-    def __init__(self, settings: dict):
-        self.folder = Path(settings["state_dir"]) / "changes"
-        self.path = self.folder / "journal.json"
-        self.pending = self.folder / "pending"
-        self.aside = self.folder / "set-aside"
-
-    def load(self) -> list[dict]:
-        """The journal's entries, each file checked against its checksum."""
-        if not self.path.exists():
-            return []
-        try:
-            data = json.loads(self.path.read_bytes())
-            entries = data["changes"]
-            intact = data["sha256"] == _entries_digest(entries)
-        except (OSError, ValueError, KeyError, TypeError):
-            intact = False
-        if not intact:
-            raise KGError(f"{self.path}: the journal of saved writes is damaged (its checksum does "
-                          "not match); restore it from a backup")
-        for entry in entries:
-            path = self.pending / f"{entry['id']}.trig"
-            if not path.is_file() or _file_digest(path) != entry["sha256"]:
-                raise KGError(f"{path}: a saved write is missing or damaged (its checksum does not "
-                              "match the journal); restore it from a backup")
-        return entries
-
-    def files(self, entries: list[dict]) -> list[Path]:
-        return [self.pending / f"{entry['id']}.trig" for entry in entries]
-
-    def save(self, entries: list[dict]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        body = {"what": "curated changes not yet written back, in order; `mha-kg writeback` folds "
-                        "them into data/", "changes": entries, "sha256": _entries_digest(entries)}
-        store.write_synced(self.path, json.dumps(body, indent=1).encode())
-
-    def set_aside(self, entries: list[dict], change_id: str, why: str) -> list[dict]:
-        """Move one change out of the journal into set-aside/, with the reason beside it."""
-        self.aside.mkdir(parents=True, exist_ok=True)
-        source = self.pending / f"{change_id}.trig"
-        if source.is_file():
-            store.write_synced(self.aside / f"{change_id}.trig", source.read_bytes())
-            store.write_synced(self.aside / f"{change_id}.json",
-                               json.dumps({"id": change_id, "why": why}).encode())
-        kept = [e for e in entries if e["id"] != change_id]
-        self.save(kept)
-        source.unlink(missing_ok=True)
-        return kept
-
-    def orphans(self, entries: list[dict]) -> list[str]:
-        """Change files in pending/ the journal does not list: writes killed before they committed."""
-        listed = {e["id"] for e in entries}
-        return sorted(p.stem for p in self.pending.glob("*.trig") if p.stem not in listed) \
-            if self.pending.is_dir() else []
-
-    @contextmanager
-    def writer(self) -> Iterator[IO]:
-        """The state's writer lock, held while a server that writes (or writeback) runs."""
-        handle = hold_writer_lock(self)
-        try:
-            yield handle
-        finally:
-            handle.close()
-
-
-def hold_writer_lock(journal: Journal) -> IO:
-    """Take the writer lock of the state folder, or refuse: another writer is running."""
-    journal.folder.mkdir(parents=True, exist_ok=True)
-    handle = open(journal.folder / "writer.lock", "w")  # noqa: SIM115 - held beyond this function
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise KGError("another process writes to this state folder (a server with a write token, "
-                      "or writeback): stop it first") from None
-    return handle
-
-
-def _entries_digest(entries: list[dict]) -> str:
-    return hashlib.sha256(json.dumps(entries, sort_keys=True).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ opening
@@ -475,16 +399,22 @@ class CuratedGraph(KnowledgeGraph):
             self.writer_lock = None
 
 
-def open_graph(settings: dict, files: Sequence[str] = (),
-               log: Callable[[str], None] | None = None) -> KnowledgeGraph:
-    """Open the graph as served, re-applying the journal's changes over the current files."""
+def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], None] | None = None,
+               writer: bool = False) -> KnowledgeGraph:
+    """Open the graph as served, re-applying the journal's changes over the current files.
+
+    `writer`: this process will take writes (a server with a write token), so it holds the
+    state's writer lock until closed; commands that only read never take it.
+    """
     say = log or (lambda message: print(message, file=sys.stderr))
     if files or settings["store"]:
         return KnowledgeGraph.open(settings, files, log=say)
     journal = Journal(settings)
-    lock = hold_writer_lock(journal) if settings["write_token"] else None
+    # Only the holder of the writer lock tidies the state (a read-only start beside a writing
+    # server must not move the writer's change files); a reader releases it once open.
+    lock = hold_writer_lock(journal) if writer else try_writer_lock(journal)
     try:
-        entries = _tidy(journal, settings, say)
+        entries = _tidy(journal, settings, say) if lock else journal.load()
         while True:
             pending = journal.files(entries)
             try:
@@ -492,7 +422,7 @@ def open_graph(settings: dict, files: Sequence[str] = (),
                                        dataclasses.replace(inputs, changes=changes))
                 break
             except store.Nonconforming:
-                if not entries:
+                if not (entries and lock):
                     raise
                 last = entries[-1]["id"]
                 entries = journal.set_aside(entries, last, "the files with this change no longer "
@@ -500,18 +430,25 @@ def open_graph(settings: dict, files: Sequence[str] = (),
                 say(f"change {last} no longer conforms with the current files: set aside in "
                     f"{journal.aside}")
         for change_id, why in kg.build.skipped:
-            entries = journal.set_aside(entries, change_id, why)
-            say(f"change {change_id} no longer applies ({why}): set aside in {journal.aside}")
+            if lock:
+                entries = journal.set_aside(entries, change_id, why)
+            say(f"change {change_id} no longer applies ({why})"
+                + (f": set aside in {journal.aside}" if lock else ": left out"))
     except BaseException:
         if lock is not None:
             lock.close()
         raise
-    kg.writer_lock = lock
+    if writer:
+        kg.writer_lock = lock
+    elif lock is not None:
+        lock.close()
     return kg
 
 
 def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[dict]:
     """The journal's entries, less those written back already; orphans moved aside."""
+    if journal.finish_writeback():
+        say("finished a writeback that was interrupted")
     entries = journal.load()
     written = Path(settings["project_dir"]) / "data" / "changes"
     done = [e["id"] for e in entries if (written / f"{e['id']}.trig").is_file()]
@@ -520,7 +457,10 @@ def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[
             (journal.pending / f"{change_id}.trig").unlink(missing_ok=True)
         entries = [e for e in entries if e["id"] not in done]
         journal.save(entries)
-    for orphan in journal.orphans(entries):
-        entries = journal.set_aside(entries, orphan, "never committed (the server stopped first)")
+    for orphan in journal.orphans(entries):  # never acknowledged: a retry may commit it afresh
+        journal.uncommitted.mkdir(parents=True, exist_ok=True)
+        source = journal.pending / f"{orphan}.trig"
+        store.write_synced(journal.uncommitted / source.name, source.read_bytes())
+        source.unlink()
     return entries
 

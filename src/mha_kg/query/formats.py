@@ -289,11 +289,21 @@ def write_triples(triples: Iterable, fmt: Format, prefixes: dict[str, str] | Non
     if fmt.kind == "dataset":
         quads = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
                  for t in triples]
-        return ox.serialize(quads, format=fmt.oxigraph, prefixes=prefixes or {})
+        return _serialise(quads, fmt, prefixes or {})
     plain = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
-    if fmt.name in ("turtle",):
-        return ox.serialize(plain, format=fmt.oxigraph, prefixes=prefixes or {})
-    return ox.serialize(plain, format=fmt.oxigraph)
+    return _serialise(plain, fmt, (prefixes or {}) if fmt.name == "turtle" else None)
+
+
+def _serialise(items: list, fmt: Format, prefixes: dict[str, str] | None) -> bytes:
+    """Oxigraph's writer; a format that cannot carry a term (JSON-LD and RDF 1.2 triple
+    terms) is a 406 naming the formats that can, not a 500."""
+    try:
+        if prefixes is None:
+            return ox.serialize(items, format=fmt.oxigraph)
+        return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes)
+    except OSError as exc:
+        raise not_acceptable(f"{fmt.label} cannot carry this graph ({exc}); ask for Turtle or "
+                             "N-Triples") from None
 
 
 def compact_jsonld(triples: list, context: dict) -> bytes:

@@ -31,7 +31,7 @@ def create_app(settings: dict | None = None, kg: KnowledgeGraph | None = None,
     app.request_class = Request
     app.config["MAX_CONTENT_LENGTH"] = resolved["max_request_bytes"]
     app.config["SETTINGS"] = resolved
-    app.extensions["kg"] = kg or open_graph(resolved, files)
+    app.extensions["kg"] = kg or open_graph(resolved, files, writer=bool(resolved["write_token"]))
     pages.install(app)
     _register_blueprints(app)
     _register_error_handlers(app)

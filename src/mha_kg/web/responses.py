@@ -36,7 +36,7 @@ def settings() -> dict:
     return current_app.config["SETTINGS"]
 
 
-_DERIVED_LOCK = threading.RLock()  # re-entrant: the map SVG is made from the map markers, both per store
+_DERIVED_LOCK = threading.RLock()  # re-entrant: the map's SVG is made from its markers
 T = TypeVar("T")
 
 

@@ -16,7 +16,7 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     from .app import create_app
 
     install(endpoints(settings))  # from here on, no connection but to the allowlisted endpoints
-    kg = open_graph(settings, files)
+    kg = open_graph(settings, files, writer=bool(settings["write_token"]))
     kg.engine.warm()
     app = create_app(settings, kg=kg)
     sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
