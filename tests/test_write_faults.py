@@ -328,3 +328,18 @@ def test_writes_keep_to_query_workers_max_processes(project):
         assert 1 <= len(workers) <= 2, [w.cmdline() for w in workers]
     finally:
         stop(process)
+
+
+def test_a_second_writing_server_on_the_same_state_refuses_to_start(project):
+    process, _ = start(project)
+    _drain(process)
+    try:
+        second = subprocess.run(
+            [sys.executable, "-m", "mha_kg", "serve", "--port", "0", "--setting", "project_dir",
+             str(project / "project"), "--setting", "state_dir", str(project / "state"),
+             "--setting", "write_token", TOKEN], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 1 and second.stderr.count("\n") == 1, second.stderr
+        assert "another process writes to this state folder" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        stop(process)

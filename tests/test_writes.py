@@ -316,3 +316,13 @@ def test_rdf_1_2_triple_terms_are_a_4xx_or_an_answer_never_a_500(tmp_path):
                 assert answer.status_code in (200, 400, 406), (fmt, answer.data)
         refused = post_update(client, f"INSERT DATA {{ <{ORG}alliance> {RDFS_COMMENT} {term} }}")
         assert refused.status_code == 400
+
+
+def test_writes_saved_by_an_earlier_version_are_named_at_start_not_dropped_silently(tmp_path, capsys):
+    old = tmp_path / "state" / "curated" / "0123456789abcdef.nq"
+    old.parent.mkdir(parents=True)
+    old.write_text(f'<{ORG}alliance> {SCHEMA_NAME} "The Alliance" <{BASE}/graph/data> .\n')
+    with curated_app(tmp_path):
+        pass
+    assert f"{old} holds writes saved by an earlier mha-kg" in capsys.readouterr().err
+    assert old.is_file()  # left as it was

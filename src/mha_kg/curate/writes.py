@@ -6,9 +6,11 @@ Off unless the `write_token` setting is set. The API the curation editor calls:
                            change_id="optional-client-id")
     change = revert(kg, "some-change-id", Meta(curator="Ada"))
 
-`added` and `removed` are `pyoxigraph.Quad`s in the standard graphs (the
-graph-name rule, `namespaces.graph_kind`: a change graph or any other graph
-is refused with a 403). The answer is a `Change` (`change.change_id`,
+`kg` is the graph as served: `open_graph(settings, writer=True)` (what the
+web app does when writes are on) re-applies the saved changes and holds the
+state's writer lock. `added` and `removed` are `pyoxigraph.Quad`s in the
+standard graphs (the graph-name rule, `namespaces.graph_kind`: a change
+graph or any other graph is refused with a 403). The answer is a `Change` (`change.change_id`,
 `.to_json()`); a change that breaks a shape raises `Invalid` (422, with the
 SHACL report) and nothing is kept. `update(kg, text)`, `replace_graph` and
 `delete_graph` are the HTTP operations over the same commit.
@@ -449,6 +451,9 @@ def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[
     """The journal's entries, less those written back already; orphans moved aside."""
     if journal.finish_writeback():
         say("finished a writeback that was interrupted")
+    for overlay in sorted((Path(settings["state_dir"]) / "curated").glob("*.nq")):
+        say(f"{overlay} holds writes saved by an earlier mha-kg (the whole dataset, not a change); "
+            "they are not applied: fold them into data/ with that version's `mha-kg writeback`")
     entries = journal.load()
     written = Path(settings["project_dir"]) / "data" / "changes"
     done = [e["id"] for e in entries if (written / f"{e['id']}.trig").is_file()]
