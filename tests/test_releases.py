@@ -52,7 +52,7 @@ def settings(project):
 
 @pytest.fixture(scope="module")
 def kg(settings):
-    graph = writes.open_graph(settings, log=lambda _: None)
+    graph = writes.open_graph(settings, log=lambda _: None, writer=True)  # it takes the curated change
     yield graph
     graph.close()
 
