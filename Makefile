@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench bench-pictures screenshots curating-screenshots outline browser virtuoso engines faults clean
+.PHONY: serve test lint bench bench-pictures screenshots curating-screenshots outline browser virtuoso engines faults release package package-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,8 +76,22 @@ outline: $(VENV)/.installed
 curating-screenshots: $(VENV)/.installed-test browser
 	MHA_KG_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_curate_browser.py
 
+# A numbered release of the data (docs/releases.md): make release VERSION=1.1.0 (or VERSION=auto).
+release: $(VENV)/.installed
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=MAJOR.MINOR.PATCH (or auto)" >&2; exit 2; }
+	$(BIN)/mha-kg release $(VERSION)
+
+# The wheel and sdist in dist/, built offline; they carry the ontology, shapes, data and source text.
+package: $(VENV)/.installed-test
+	$(BIN)/python -m build --no-isolation --outdir dist .
+
+# The packaging test with every dependency installed from the package index, as pipx does
+# (make test runs it offline, borrowing the test environment's dependencies).
+package-check: $(VENV)/.installed-test
+	MHA_KG_PACKAGE_FROM_INDEX=1 $(BIN)/pytest -q -p no:cacheprovider tests/test_package.py
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) .mha-kg .pytest_cache
+	rm -rf $(VENV) .mha-kg .pytest_cache dist

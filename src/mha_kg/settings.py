@@ -57,8 +57,14 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("base_iri", "https://w3id.org/mha-kg", "Base of every IRI the graph mints (no trailing slash)."),
-    Setting("project_dir", "", "Folder holding ontology/, data/ and shapes/ (default: the checkout)."),
-    Setting("state_dir", "", "Where built stores are kept (default: <project_dir>/.mha-kg)."),
+    Setting("project_dir", "", "Folder holding ontology/, data/ and shapes/: a checkout, for curators "
+            "(`--project DIR`; default: the checkout of an editable install, else the data the "
+            "package ships)."),
+    Setting("state_dir", "", "Where built stores are kept (default: <project_dir>/.mha-kg for a checkout, "
+            "the per-user state folder for the shipped data)."),
+    Setting("releases_dir", "", "Where `mha-kg release` writes releases and /releases/ reads them "
+            "(default: <project_dir>/data/releases for a checkout, <state_dir>/releases for the "
+            "shipped data)."),
     Setting("validate", True, "Validate the dataset with the SHACL shapes before serving."),
     Setting("infer", True, "Materialise the OWL-RL closure into the inferred graph."),
     Setting("store", "", "URL of a remote SPARQL 1.1 endpoint to run over instead of the embedded store."),
@@ -168,14 +174,35 @@ def load(
     resolved["base_iri"] = resolved["base_iri"].rstrip("/")
     if not resolved["project_dir"]:
         resolved["project_dir"] = str(default_project_dir())
+    shipped = is_shipped(resolved["project_dir"])
     if not resolved["state_dir"]:
-        resolved["state_dir"] = str(Path(resolved["project_dir"]) / ".mha-kg")
+        resolved["state_dir"] = str(user_state_dir() if shipped
+                                    else Path(resolved["project_dir"]) / ".mha-kg")
+    if not resolved["releases_dir"]:
+        resolved["releases_dir"] = str(Path(resolved["state_dir"]) / "releases" if shipped
+                                       else Path(resolved["project_dir"]) / "data" / "releases")
     return resolved
 
 
+#: Where an installed wheel keeps the ontology, shapes, data and source it ships (pyproject.toml).
+SHIPPED = Path(__file__).resolve().parent / "shipped"
+
+
 def default_project_dir() -> Path:
-    """The checkout this package was installed from (editable installs keep it)."""
-    return Path(__file__).resolve().parents[2]
+    """The data the package runs on: what an installed wheel ships, else the checkout it runs from."""
+    return SHIPPED if SHIPPED.is_dir() else Path(__file__).resolve().parents[2]
+
+
+def is_shipped(project_dir: str | Path) -> bool:
+    """True for the read-only copy inside an installed package (never written to)."""
+    return Path(project_dir).resolve() == SHIPPED.resolve()
+
+
+def user_state_dir() -> Path:
+    """The per-user state folder (XDG_STATE_HOME on Linux), where an installed package builds its store."""
+    import platformdirs
+
+    return platformdirs.user_state_path("mha-kg")
 
 
 def public(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -191,7 +218,7 @@ def public(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 #: Settings that are file-system paths: never shown in a public answer.
-PRIVATE_PATHS = ("project_dir", "state_dir", "curators_file")
+PRIVATE_PATHS = ("project_dir", "state_dir", "curators_file", "releases_dir")
 
 
 def markdown_table() -> str:

@@ -72,7 +72,8 @@ def project_inputs(settings: dict) -> Inputs:
     files += [SourceFile(p, change_graph_iri(settings["base_iri"], p.stem))
               for p in sorted((root / "data" / "changes").glob("*.trig"))]  # written-back history
     if not any(f.graph == "data" for f in files):
-        raise KGError(f"no data found: {root / 'data'} holds no .ttl files")
+        raise KGError(f"no data found: {root / 'data'} holds no .ttl files; pass --project DIR (a "
+                      "checkout, or a folder with ontology/, data/ and shapes/) or set MHA_KG_PROJECT_DIR")
     return Inputs(
         files=files,
         base=settings["base_iri"],

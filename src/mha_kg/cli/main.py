@@ -211,6 +211,35 @@ def serve(settings, files, host, port, store_url, get_path, help_settings):
     run(settings, files, host, port)
 
 
+@cli.command()
+@click.argument("version")
+@with_settings
+def release(settings, version):
+    """Make release VERSION: dumps in every format, SHA-256 sums, a changelog against the previous one.
+
+    VERSION is MAJOR.MINOR.PATCH and only goes up; `auto` picks it from the
+    changelog (removals or merges: MAJOR, additions: MINOR, other changes:
+    PATCH). A release never changes: making one twice is refused.
+
+    \b
+    Examples:
+      mha-kg release 1.0.0
+      mha-kg release auto
+      mha-kg release 1.1.0 --project .    (a checkout: releases go to its data/releases/)
+    """
+    from ..curate.release import make
+    from ..curate.writes import open_graph
+
+    kg = open_graph(settings, log=lambda _: None)
+    try:
+        made = make(kg, version)
+    finally:
+        kg.close()
+    counts = made.changelog.counts()
+    click.echo(f"Release {made.version} in {dataset.display_path(made.path)}: {len(made.files)} files "
+               f"(checksums in SHA256SUMS); {counts['added']} added, {counts['removed']} removed, "
+               f"{counts['merged']} merged, {counts['changed']} changed, "
+               f"{counts['changesets']} curated change(s) since {made.previous or 'the start'}.")
 
 
 @cli.command()
@@ -226,6 +255,9 @@ def writeback(settings, dry_run):
     """
     from ..curate.writeback import writeback as do_writeback
 
+    if settings_mod.is_shipped(settings["project_dir"]):
+        raise KGError("the data an installed package ships is read-only: writeback needs a checkout; "
+                      "pass --project DIR")
     result = do_writeback(settings, dry_run=dry_run)
     if not result.changes:
         click.echo("Nothing to write back: no curated writes over these files.")

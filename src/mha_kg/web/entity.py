@@ -13,11 +13,12 @@ import io
 
 from flask import Blueprint, abort, redirect, request
 
-from ..curate import tombstones
+from ..curate import release, tombstones
 from ..errors import KGError, bad_request, not_acceptable, not_found
 from ..publish import describe
 from ..query import formats
 from . import pages, responses
+from .releases import shown_value
 
 blueprint = Blueprint("entity", __name__)
 
@@ -76,7 +77,9 @@ def page(rest: str):
     kind = rest.split("/", 1)[0]
     links = pages.alternates(lambda fmt: f"/data/{rest}.{fmt.suffix}")
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
-    return pages.page([f"entity-{kind}.html", "entity.html"], links, entity=found, query=query)
+    history = release.history(release.all_releases(responses.settings()), iri)
+    return pages.page([f"entity-{kind}.html", "entity.html"], links, entity=found, query=query,
+                      history=history, value=shown_value)
 
 
 @blueprint.get("/data/<path:rest>")

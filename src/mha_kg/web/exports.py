@@ -10,7 +10,11 @@ import json
 import threading
 
 from flask import Blueprint, redirect, request
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
 
+from ..curate.release import all_releases, series_iri
+from ..curate.series import DCAT, series_graph
 from ..errors import not_found
 from ..publish import void
 from ..publish.exports import export, framed_jsonld, jsonld_context
@@ -63,7 +67,26 @@ def context():
 def well_known_void(suffix: str | None = None):
     fmt = formats.by_name(suffix) if suffix else responses.wants("graph")
     formats.ensure_kind(fmt, "graph")
-    graph = void.void_graph(responses.kg(), request.host_url.rstrip("/"))
+    site = request.host_url.rstrip("/")
+    graph = void.void_graph(responses.kg(), site)
+    return graph_response(graph + release_series(site, versions_of=void.dataset_iri(responses.kg())), fmt)
+
+
+def release_series(site: str, only: str | None = None, versions_of: str | None = None) -> Graph:
+    """The DCAT 3 dataset series of the releases made so far (curate/series.py); with
+    `versions_of`, that dataset links the series (rdfs:seeAlso) and each release (dcat:hasVersion)."""
+    kg = responses.kg()
+    graph = series_graph(all_releases(kg.settings), kg.base, site, pages.site_about(), only)
+    if versions_of:
+        dataset, series = URIRef(versions_of), URIRef(series_iri(kg.base))
+        graph.add((dataset, RDFS.seeAlso, series))
+        for member in list(graph.objects(series, DCAT.seriesMember)):
+            graph.add((dataset, DCAT.hasVersion, member))
+    return graph
+
+
+def graph_response(graph: Graph, fmt: formats.Format):
+    """An rdflib graph in a graph format; JSON-LD compacted with the published context."""
     if fmt.name == "jsonld":
         body = graph.serialize(format="json-ld", context=jsonld_context(responses.kg())["@context"])
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from markupsafe import Markup
 
+from ..curate import release
 from ..publish import network
 from ..query import catalogue
 from . import pages, responses
@@ -54,7 +55,8 @@ def index():
     return pages.page("home.html", counts=counts, triples=stats["triples"], graphs=stats["graphs"],
                       picture=Markup(picture_svg()),  # network.svg escapes every label
                       connections=network.connections(drawing()), kinds=network.KINDS,
-                      queries=catalogue.load())
+                      queries=catalogue.load(),
+                      releases=list(reversed(release.all_releases(responses.settings())))[:3])
 
 
 @blueprint.get("/picture.svg")

@@ -48,7 +48,8 @@ def _footer_context() -> dict:
 def local_path(iri: str) -> str | None:
     """The path on this server that serves an IRI under the base, or None."""
     base = responses.kg().base
-    if iri.startswith(base + "/") and iri[len(base):].startswith(("/id/", "/def", "/graph/", "/dataset")):
+    if iri.startswith(base + "/") and iri[len(base):].startswith(("/id/", "/def", "/graph/", "/dataset",
+                                                                           "/releases/")):
         return iri[len(base):]
     if iri == responses.kg().ontology:
         return "/def"

@@ -16,7 +16,7 @@ from ..query import formats
 
 #: Page families registered when their module exists (each a blueprint).
 PAGE_FAMILIES = ("home", "entity", "ontology", "query", "exports", "meta", "map", "search", "reconcile",
-                 "write", "curate", "source")
+                 "write", "curate", "source", "releases")
 
 
 def optional_blueprints():
