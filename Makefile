@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench browser clean
+.PHONY: serve test lint bench browser audit-tools audit clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,9 +28,25 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
-test: $(VENV)/.installed-test browser
+# The site's auditors (tests/test_audit.py): Lighthouse, axe-core, the Nu HTML checker and
+# linkinator from npm (pinned in tests/audit/package-lock.json; install scripts off, so nothing
+# downloads a browser or a JRE), run on Debian's Node.js, Java and Chromium.
+AUDIT := tests/audit
+audit-tools: browser $(AUDIT)/node_modules/.installed
+$(AUDIT)/node_modules/.installed: $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null && command -v java >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm default-jre-headless >/dev/null; }
+	cd $(AUDIT) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-test browser audit-tools
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
+
+# The full audit (docs/audit.md): Lighthouse on every page type, the Nu checker and axe-core on
+# every page of the sitemap, linkinator over the whole site, every entity's JSON-LD.
+audit: $(VENV)/.installed-test audit-tools
+	MHA_KG_AUDIT=full $(BIN)/pytest -p no:cacheprovider tests/test_audit.py
 
 # The engine comparison (docs/performance.md), the search and reconciliation
 # figures (docs/search.md) and the 60-second load test (docs/security.md).

@@ -73,7 +73,7 @@ def svg(points: list[Marker], href: Callable[[str], str]) -> str:
     to_xy = project(points)
     south, north, west, east = to_xy.bounds  # type: ignore[attr-defined]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="org-map" viewBox="0 0 {WIDTH} {HEIGHT}" '
-           f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="map-title">',
+           f'width="{WIDTH}" height="{HEIGHT}" role="group" aria-labelledby="map-title">',
            '<title id="map-title">Map of the linked organisations (coordinates from ROR)</title>',
            f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#f4f7fb"/>']
     for lat in range(math.ceil(south), math.floor(north) + 1):

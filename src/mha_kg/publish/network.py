@@ -205,7 +205,7 @@ def _bfs_tree(root: str, neighbours: dict[str, list[str]], network: Network):
 def svg(network: Network, href: Callable[[str], str], size: int = 1000) -> str:
     """The network as a standalone SVG document; every node links to its page."""
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-260 -20 {size + 520} {size + 40}" '
-           f'class="network" role="img" aria-labelledby="network-title" font-family="sans-serif">',
+           f'class="network" role="group" aria-labelledby="network-title" font-family="sans-serif">',
            '<title id="network-title">The Midlands Health Alliance as a network: organisations, '
            'partners, people and research initiatives</title>',
            '<g class="edges" stroke="#9e9e9e" stroke-width="1.2">']

@@ -70,7 +70,8 @@ def context():
 def well_known_void(suffix: str | None = None):
     fmt = formats.by_name(suffix) if suffix else responses.wants("graph")
     formats.ensure_kind(fmt, "graph")
-    graph = void.void_graph(responses.kg(), request.host_url.rstrip("/"))
+    graph = void.void_graph(responses.kg(), request.host_url.rstrip("/"),
+                            dump_body=lambda dump_format: dump_bytes(dump_format, inferred=False))
     if fmt.name == "jsonld":
         body = graph.serialize(format="json-ld", context=jsonld_context(responses.kg())["@context"])
     else:

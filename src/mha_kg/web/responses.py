@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
+from datetime import UTC, datetime
 
 from flask import Response, current_app, render_template, request
 
+from .. import __version__
 from ..errors import KGError
 from ..kg import KnowledgeGraph
 from ..query import formats
 
 #: Page families registered when their module exists (each a blueprint).
 PAGE_FAMILIES = ("home", "entity", "ontology", "query", "exports", "meta", "map", "search", "reconcile",
-                 "write")
+                 "write", "crawl")
 
 
 def optional_blueprints():
@@ -79,12 +82,55 @@ def standard_headers(response: Response) -> Response:
     wanted = list(SECURITY_HEADERS)
     if conf["cors"]:
         wanted += CORS_HEADERS
+    cacheable = request.method in ("GET", "HEAD") and response.status_code == 200
     if request.method in ("GET", "HEAD") and response.status_code < 400:
         wanted.append(("Cache-Control", f"max-age={conf['default_cache_ttl']}"))
     if response.mimetype == "text/html":
         wanted.append(("Content-Security-Policy", PAGE_POLICY))
     response.headers.extend((name, value) for name, value in wanted if name.lower() not in present)
+    if cacheable and "etag" not in present and not response.is_streamed:
+        add_validators(response)
+        response.make_conditional(request)  # If-None-Match / If-Modified-Since: 304
     return response
+
+
+def data_modified() -> datetime | None:
+    """When the served data last changed: its store's build (a write rebuilds it); None for a
+    remote store, whose changes this server cannot see."""
+    build = kg().build
+    return _parse_utc(build.built_at) if build is not None and build.built_at else None
+
+
+def _parse_utc(stamp: str) -> datetime:
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def add_validators(response: Response) -> None:
+    """ETag and Last-Modified, so caches can revalidate instead of fetching again.
+
+    A page's footer says how long it took, so two renderings of the same data differ
+    byte for byte: pages get a weak ETag naming what they were made from (the data's
+    build, the settings, the URL, the media type). Other answers are byte-stable and get
+    a strong ETag, the hash of their body. Over a remote store, whose changes this server
+    cannot see, pages get neither.
+    """
+    build = kg().build
+    if response.last_modified is None and build is not None and build.built_at:
+        response.last_modified = _parse_utc(build.built_at)
+    if response.mimetype != "text/html":
+        response.add_etag()
+    elif build is not None:
+        made_from = "|".join((__version__, build.fingerprint, build.built_at, _settings_digest(),
+                              request.full_path, response.content_type or ""))
+        response.set_etag(hashlib.sha256(made_from.encode()).hexdigest()[:32], weak=True)
+
+
+def _settings_digest() -> str:
+    digest = current_app.extensions.get("mha_settings_digest")
+    if digest is None:
+        text = json.dumps(settings(), sort_keys=True, default=str)
+        digest = current_app.extensions["mha_settings_digest"] = hashlib.sha256(text.encode()).hexdigest()
+    return digest
 
 
 SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
