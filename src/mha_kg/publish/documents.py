@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pyoxigraph as ox
 
+from ..kg import KnowledgeGraph
 from ..namespaces import DCTERMS, FOAF, RDF, XSD
 
 #: The properties a data document describes itself with, in the order they are written.
@@ -43,7 +44,7 @@ def self_description(document: str, topic: str, about: dict, modified: datetime 
     return triples
 
 
-def entity_iris(kg) -> list[str]:
+def entity_iris(kg: KnowledgeGraph) -> list[str]:
     """Every resource the graph minted under the base, each of which has a page (for the sitemap)."""
     rows = kg.select(f"SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && "
                      f"STRSTARTS(STR(?s), \"{kg.base}/id/\")) }} ORDER BY ?s")
