@@ -25,10 +25,13 @@ from tests.audit import auditors
 
 FULL = os.environ.get("MHA_KG_AUDIT") == "full"
 
+#: The full audit visits every page of the site (about 550) with axe: minutes, not seconds.
+AUDIT_TIMEOUT = pytest.mark.timeout(1800 if FULL else 300)
+
 #: One page of each type the issue names.
 PAGE_TYPES = {
     "home": "/",
-    "organisation": "/page/organisation/midlands-engine",
+    "organisation": "/page/organisation/university-of-warwick",  # the most kinds of statement
     "person": "/page/person/simon-ball",
     "project": "/page/project/discoverable-biobank-data",
     "query editor": "/query",
@@ -79,6 +82,7 @@ def test_nu_html_checker_finds_no_error(tools, site_pages):
     assert errors == [], "\n".join(errors[:40])
 
 
+@AUDIT_TIMEOUT
 @pytest.mark.browser
 def test_axe_finds_no_violation(tools, driver, site_pages):
     violations = []
@@ -87,6 +91,7 @@ def test_axe_finds_no_violation(tools, driver, site_pages):
     assert violations == [], "\n".join(violations[:40])
 
 
+@AUDIT_TIMEOUT
 @pytest.mark.browser
 def test_lighthouse_scores_100(tools, live_server):
     names = PAGE_TYPES if FULL else LIGHTHOUSE_REDUCED
@@ -101,7 +106,7 @@ def test_no_internal_link_is_broken(tools, live_server):
     starts = [live_server + path for path in PAGE_TYPES.values()]
     broken, checked = auditors.broken_links(starts, live_server, recurse=FULL)
     assert broken == [], "\n".join(broken[:40])
-    assert checked > (2000 if FULL else 150), "the crawl checked too few links to mean anything"
+    assert checked > (1500 if FULL else 150), "the crawl checked too few links to mean anything"
 
 
 def test_embedded_jsonld_is_the_data_document(live_server):

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from bs4 import BeautifulSoup
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
-from tests.conftest import make_settings
+from tests.conftest import FIXTURES, make_settings, serve
 
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 PERSON = "person/simon-ball"
@@ -165,3 +167,27 @@ def test_an_allowed_example_is_a_link_again(state_dir, kg):
     allowed = make_settings(state_dir, service_allowlist=["https://query.wikidata.org/sparql"])
     html = create_app(allowed, kg=kg).test_client().get("/").get_data(as_text=True)
     assert 'href="/query/wikidata-russell-group"' in html
+
+
+def test_a_write_renews_the_validators(tmp_path):
+    """After a curated write, a cache revalidating with the old ETag gets the new document."""
+    shutil.copytree(FIXTURES / "curated", tmp_path / "project")
+    token = "curator-token"
+    alliance = f"{BASE}/id/organisation/alliance"
+    with serve("--setting", "project_dir", str(tmp_path / "project"), "--setting", "write_token", token,
+               state_dir=tmp_path / "state") as url:
+        before = requests.get(f"{url}/data/organisation/alliance.ttl", timeout=30)
+        page = requests.get(f"{url}/page/organisation/alliance", timeout=30)
+        assert before.status_code == 200 and page.status_code == 200
+        insert = (f'INSERT DATA {{ <{alliance}> <http://www.w3.org/2000/01/rdf-schema#comment> '
+                  '"revalidated" }')
+        written = requests.post(url + "/sparql", data={"update": insert}, timeout=120,
+                                headers={"Authorization": f"Bearer {token}"})
+        assert written.status_code == 200, written.text
+        after = requests.get(f"{url}/data/organisation/alliance.ttl", timeout=30,
+                             headers={"If-None-Match": before.headers["ETag"]})
+        assert after.status_code == 200 and "revalidated" in after.text
+        assert after.headers["ETag"] != before.headers["ETag"]
+        again = requests.get(f"{url}/page/organisation/alliance", timeout=30,
+                             headers={"If-None-Match": page.headers["ETag"]})
+        assert again.status_code == 200 and "revalidated" in again.text
