@@ -42,22 +42,29 @@ def missing_tools() -> list[str]:
 def nu_errors(urls: list[str], timeout: float = 120) -> list[str]:
     """Errors of the Nu HTML checker on each page, fetched here and checked as files
     (vnu refuses to fetch from loopback hosts itself)."""
+    documents = {}
+    for url in urls:
+        response = requests.get(url, timeout=30)
+        response.raise_for_status()
+        documents[url] = response.content
+    return nu_errors_in(documents, timeout)
+
+
+def nu_errors_in(documents: dict[str, bytes], timeout: float = 120) -> list[str]:
+    """Errors of the Nu HTML checker in HTML documents, by name, in one run of vnu.jar."""
     folder = Path(tempfile.mkdtemp(prefix="mha-kg-nu-"))
     try:
         names = {}
-        for index, url in enumerate(urls):
-            response = requests.get(url, timeout=30)
-            response.raise_for_status()
+        for index, (name, body) in enumerate(documents.items()):
             path = folder / f"page-{index}.html"
-            path.write_bytes(response.content)
-            names[path.as_uri()] = url
+            path.write_bytes(body)
+            names[path.name] = name
         run = subprocess.run(["java", "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always",
-                              *[str(folder / f"page-{i}.html") for i in range(len(urls))]],
+                              *[str(folder / f"page-{i}.html") for i in range(len(documents))]],
                              capture_output=True, text=True, timeout=timeout)
         report = json.loads(run.stderr or run.stdout)
-        return [f"{names.get(m.get('url'), m.get('url'))}:{m.get('lastLine')}: {m['message']}"
-                for m in report["messages"] if m["type"] == "error"
-                or (m["type"] == "non-document-error")]
+        return [f"{names.get(Path(m.get('url', '')).name, m.get('url'))}:{m.get('lastLine')}: {m['message']}"
+                for m in report["messages"] if m["type"] in ("error", "non-document-error")]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -66,13 +73,17 @@ def axe_violations(driver, url: str) -> list[str]:
     """axe-core's violations on a page as loaded in the browser (scripts run, editor drawn)."""
     driver.get(url)
     driver.execute_script(AXE_JS.read_text(encoding="utf-8"))
-    result = driver.execute_async_script(
+    return [f"{url}: {line}" for line in run_axe(driver)]
+
+
+def run_axe(driver) -> list[str]:
+    """axe-core (already injected) on the current page: one line per violated rule."""
+    return driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
         ".then(r => done(r.violations.map(v => v.id + ': ' + v.help + ' ' +"
         " v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))))"
         ".catch(e => done(['axe failed: ' + e]));", AXE_TAGS)
-    return [f"{url}: {line}" for line in result]
 
 
 def lighthouse(urls: list[str], timeout: float = 600) -> dict[str, dict]:
