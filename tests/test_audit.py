@@ -85,6 +85,11 @@ def test_the_auditors_catch_what_they_are_run_for(tools, driver):
     assert any(line.startswith("color-contrast:") for line in found), found
 
 
+def test_linkinator_reports_a_broken_link(tools, live_server):
+    broken, checked = auditors.broken_links([live_server + "/page/person/nobody"], live_server, recurse=False)
+    assert checked == 1 and broken and "(404)" in broken[0]
+
+
 def test_every_page_type_answers_200(live_server):
     for path in PAGE_TYPES.values():
         response = requests.get(live_server + path, timeout=30)

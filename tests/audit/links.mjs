@@ -17,6 +17,6 @@ const result = await check({
 });
 const checked = result.links.filter((link) => link.state !== 'SKIPPED');
 const broken = checked.filter((link) => link.state === 'BROKEN')
-  .map((link) => ({url: link.url, status: link.status, parent: link.parent}));
+  .map((link) => ({url: link.url, status: link.status, parent: link.parent ?? null}));
 process.stdout.write(JSON.stringify({checked: checked.length, broken}) + '\n');
 process.exit(0);
