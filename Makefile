@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: serve test lint bench bench-pictures screenshots curating-screenshots outline browser virtuoso engines faults release package package-check clean
+.PHONY: serve test lint bench bench-pictures screenshots curating-screenshots outline browser virtuoso engines audit-tools audit faults release package package-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,29 @@ virtuoso:
 	@command -v virtuoso-t >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource-7-bin >/dev/null; }
 
-test: $(VENV)/.installed-test browser virtuoso
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest
-
 # The full remote-engine comparison: every entity, over Virtuoso and the Oxigraph server.
 engines: $(VENV)/.installed-test virtuoso
 	MHA_KG_ENGINES_FULL=1 $(BIN)/pytest -p no:cacheprovider tests/test_engines.py tests/test_remote_store.py
+
+# The site's auditors (tests/test_audit.py): Lighthouse, axe-core, the Nu HTML checker and
+# linkinator from npm (pinned in tests/audit/package-lock.json; install scripts off, so nothing
+# downloads a browser or a JRE), run on Debian's Node.js, Java and Chromium.
+AUDIT := tests/audit
+audit-tools: browser $(AUDIT)/node_modules/.installed
+$(AUDIT)/node_modules/.installed: $(AUDIT)/package.json $(AUDIT)/package-lock.json
+	@command -v node >/dev/null && command -v npm >/dev/null && command -v java >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm default-jre-headless >/dev/null; }
+	cd $(AUDIT) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.installed-test browser virtuoso audit-tools
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/pytest
+
+# The full audit (docs/audit.md): Lighthouse on every page type, the Nu checker and axe-core on
+# every page of the sitemap, linkinator over the whole site, every entity's JSON-LD.
+audit: $(VENV)/.installed-test audit-tools
+	MHA_KG_AUDIT=full $(BIN)/pytest -p no:cacheprovider tests/test_audit.py
 
 # The engine comparison (docs/performance.md), the search and reconciliation
 # figures (docs/search.md), the 60-second load test and the writes under read load

@@ -91,7 +91,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 16, "Threads of the WSGI server."),
     Setting("service_allowlist", [], "Endpoints SERVICE may reach (space separated); empty: none."),
     Setting("cors", True, "Send Access-Control-Allow-Origin: * on read endpoints."),
-    Setting("default_cache_ttl", 5, "Cache-Control max-age, in seconds, of read responses."),
+    Setting("default_cache_ttl", 300, "Cache-Control max-age, in seconds, of read responses; then a "
+            "cache revalidates with their ETag or Last-Modified (304 when unchanged)."),
     Setting("write_token", "",
             "Bearer token that enables SPARQL Update and Graph Store writes; empty: read-only."),
     Setting("update_time_limit_ms", 30000,

@@ -12,15 +12,20 @@ feeds simply by adding links to the graph.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, VOID, XSD
 
 from ..kg import KnowledgeGraph
 from ..query import formats
 
 DUMP_NAME = "mha-kg"
+
+#: SPDX terms, as DCAT 3 uses them for a distribution's checksum (spdx:checksum).
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 #: External datasets a link can point into, by the start of their IRIs.
 KNOWN_TARGETS = {
@@ -80,12 +85,18 @@ def dataset_iri(kg: KnowledgeGraph) -> str:
     return f"{kg.base}/dataset"
 
 
-def void_graph(kg: KnowledgeGraph, site: str) -> Graph:
-    """The VoID + DCAT description, with URLs of the server at `site` (no trailing slash)."""
+def void_graph(kg: KnowledgeGraph, site: str,
+               dump_body: Callable[[formats.Format], bytes] | None = None) -> Graph:
+    """The VoID + DCAT description, with URLs of the server at `site` (no trailing slash).
+
+    With `dump_body` (the bytes of the dump in a format), each distribution states its
+    `dcat:byteSize` and SHA-256 `spdx:checksum`, so a download can be checked.
+    """
     info = about(kg)
     stats = kg.stats()
     graph = Graph()
-    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF)):
+    for prefix, ns in (("void", VOID), ("dcat", DCAT), ("dcterms", DCTERMS), ("foaf", FOAF),
+                       ("spdx", SPDX)):
         graph.bind(prefix, ns)
     ds = URIRef(dataset_iri(kg))
     graph.add((ds, RDF.type, VOID.Dataset))
@@ -106,8 +117,10 @@ def void_graph(kg: KnowledgeGraph, site: str) -> Graph:
     graph.add((ds, VOID.entities, Literal(int(entities[0]["n"].value), datatype=XSD.integer)))
     graph.add((ds, VOID.classes, Literal(len(stats["entities_by_type"]), datatype=XSD.integer)))
     graph.add((ds, VOID.properties, Literal(len(stats["properties"]), datatype=XSD.integer)))
-    for class_iri, count in stats["entities_by_type"].items():
-        part = BNode()
+    # Blank nodes named in a fixed order, so the same data always serialises to the same bytes
+    # (the strong ETag of /.well-known/void is the hash of its body).
+    for index, (class_iri, count) in enumerate(sorted(stats["entities_by_type"].items())):
+        part = BNode(f"class-partition-{index:03d}")
         graph.add((ds, VOID.classPartition, part))
         graph.add((part, VOID["class"], URIRef(class_iri)))
         graph.add((part, VOID.entities, Literal(count, datatype=XSD.integer)))
@@ -124,6 +137,8 @@ def void_graph(kg: KnowledgeGraph, site: str) -> Graph:
         graph.add((dist, DCTERMS.title, Literal(f"{info['title']} ({fmt.label})")))
         if info["license"]:
             graph.add((dist, DCTERMS.license, URIRef(info["license"])))
+        if dump_body is not None:
+            add_size_and_checksum(graph, dist, dump_body(fmt))
     for index, link in enumerate(linksets(kg)):
         linkset = URIRef(f"{dataset_iri(kg)}#linkset-{index + 1}")
         graph.add((ds, VOID.subset, linkset))
@@ -134,6 +149,17 @@ def void_graph(kg: KnowledgeGraph, site: str) -> Graph:
         graph.add((linkset, VOID.triples, Literal(link["triples"], datatype=XSD.integer)))
         graph.add((linkset, DCTERMS.title, Literal(f"Links to {link['title']}")))
     return graph
+
+
+def add_size_and_checksum(graph: Graph, distribution: URIRef, body: bytes) -> None:
+    """dcat:byteSize and a SHA-256 spdx:checksum of a distribution's bytes (as DCAT 3 recommends)."""
+    graph.add((distribution, DCAT.byteSize, Literal(len(body), datatype=XSD.nonNegativeInteger)))
+    digest = hashlib.sha256(body).hexdigest()
+    checksum = BNode(f"checksum-{digest[:16]}")
+    graph.add((distribution, SPDX.checksum, checksum))
+    graph.add((checksum, RDF.type, SPDX.Checksum))
+    graph.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))
+    graph.add((checksum, SPDX.checksumValue, Literal(digest, datatype=XSD.hexBinary)))
 
 
 def example_resources(kg: KnowledgeGraph) -> list[str]:

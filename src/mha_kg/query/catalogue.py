@@ -21,7 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from ..errors import KGError, not_found
-from .sparql import group_start
+from .sparql import check, group_start
 
 FOLDER = Path(__file__).resolve().parent / "examples"
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
@@ -93,6 +93,17 @@ def parse(path: Path) -> NamedQuery:
 def load(folder: Path = FOLDER) -> tuple[NamedQuery, ...]:
     """Every example query, in file order."""
     return tuple(parse(path) for path in sorted(folder.glob("*.rq")))
+
+
+def refusal(query: NamedQuery, settings: dict) -> str | None:
+    """Why the server would refuse to run an example as configured (a SERVICE off the
+    service_allowlist, say), or None when it runs: pages show such an example as text
+    with the reason instead of a link that fails."""
+    try:
+        check(query.bound({}), settings)
+    except KGError as exc:
+        return exc.message
+    return None
 
 
 def get(name: str) -> NamedQuery:

@@ -12,10 +12,11 @@ import csv
 import io
 
 from flask import Blueprint, abort, redirect, request
+from markupsafe import Markup
 
 from ..curate import release, tombstones
 from ..errors import KGError, bad_request, not_acceptable, not_found
-from ..publish import describe
+from ..publish import describe, documents, void
 from ..query import formats
 from . import pages, responses
 from .releases import shown_value
@@ -78,8 +79,11 @@ def page(rest: str):
     links = pages.alternates(lambda fmt: f"/data/{rest}.{fmt.suffix}")
     query = f"SELECT ?property ?value WHERE {{\n  <{iri}> ?property ?value\n}}"
     history = release.history(release.all_releases(responses.settings()), iri)
+    embedded = formats.write_triples(data_document(rest, iri), formats.by_name("jsonld"),
+                                     context=pages.jsonld_context())
     return pages.page([f"entity-{kind}.html", "entity.html"], links, entity=found, query=query,
-                      history=history, value=shown_value)
+                      history=history, value=shown_value,
+                      jsonld=script_safe(embedded), canonical=request.host_url + f"page/{rest}")
 
 
 @blueprint.get("/data/<path:rest>")
@@ -89,10 +93,25 @@ def data(rest: str):
     fmt = fmt or responses.wants("graph")
     if fmt.kind not in ("graph", "dataset"):
         raise not_acceptable(f"{fmt.label} cannot carry RDF")
+    return pages.rdf(data_document(stem, iri), fmt)
+
+
+def data_document(rest: str, iri: str) -> list:
+    """What /data/<rest> serves: the resource's statements both ways and the document's own
+    description (topic, licence, source, modified). The entity's page embeds the same graph."""
     triples = describe.triples(responses.kg(), iri)
     if not triples or tombstones.replaced_by(responses.kg(), iri):
         raise absent(iri, page=False)
-    return pages.rdf(triples, fmt)
+    site = request.host_url.rstrip("/")
+    return triples + documents.self_description(
+        f"{site}/data/{rest}", iri, pages.site_about(), responses.data_modified(),
+        void.dataset_iri(responses.kg()))
+
+
+def script_safe(jsonld: bytes) -> Markup:
+    """JSON-LD to embed in a <script> element: `<` written as \\u003c (the same JSON) so no
+    string in the data can close the element."""
+    return Markup(jsonld.decode("utf-8").replace("<", "\\u003c"))
 
 
 @blueprint.get("/types/")

@@ -68,7 +68,8 @@ def well_known_void(suffix: str | None = None):
     fmt = formats.by_name(suffix) if suffix else responses.wants("graph")
     formats.ensure_kind(fmt, "graph")
     site = request.host_url.rstrip("/")
-    graph = void.void_graph(responses.kg(), site)
+    graph = void.void_graph(responses.kg(), site,
+                            dump_body=lambda dump_format: dump_bytes(dump_format, inferred=False))
     return graph_response(graph + release_series(site, versions_of=void.dataset_iri(responses.kg())), fmt)
 
 

@@ -14,7 +14,7 @@ from jinja2 import TemplateNotFound
 
 from ..publish.describe import curie
 from ..publish.void import about
-from ..query import formats
+from ..query import catalogue, formats
 from . import responses
 
 #: The RDF formats a page offers in its "This data as ..." line (triples only).
@@ -25,6 +25,7 @@ def install(app: Flask) -> None:
     app.add_template_filter(href, "href")
     app.add_template_filter(lambda iri: curie(iri, responses.kg().prefixes), "curie")
     app.context_processor(_footer_context)
+    app.add_template_global(example_refusal)
     app.before_request(_start_timer)
 
 
@@ -43,6 +44,11 @@ def site_about() -> dict:
 
 def _footer_context() -> dict:
     return {"about": site_about(), "elapsed_ms": elapsed_ms, "base_iri": responses.kg().base}
+
+
+def example_refusal(query: catalogue.NamedQuery) -> str | None:
+    """Why this server would refuse an example (templates show it as text, not as a link)."""
+    return catalogue.refusal(query, responses.settings())
 
 
 def local_path(iri: str) -> str | None:
@@ -93,12 +99,17 @@ def _first_existing(names: list[str]) -> str:
     return names[-1]
 
 
+def jsonld_context() -> dict:
+    """The published JSON-LD @context (/context.jsonld), which every JSON-LD answer is compacted with."""
+    from ..publish.exports import jsonld_context as context_of
+
+    return context_of(responses.kg())["@context"]
+
+
 def rdf(triples, fmt: formats.Format) -> Response:
     """Triples in an RDF format, JSON-LD compacted with the published context."""
-    from ..publish.exports import jsonld_context
-
     kg = responses.kg()
-    context = jsonld_context(kg)["@context"] if fmt.name == "jsonld" else None
+    context = jsonld_context() if fmt.name == "jsonld" else None
     body = formats.write_triples(triples, fmt, kg.prefixes, context=context)
     response = responses.respond(body, fmt)
     if fmt.name == "jsonld":

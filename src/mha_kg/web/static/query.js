@@ -32,6 +32,7 @@
   var tab = yasgui.getTab();
   var yasqe = tab.getYasqe();
   showPictures(tab.getYasr());
+  labelEditor(holder);
   var initial = holder.getAttribute("data-initial");
   tab.setQuery(initial || starter);
 
@@ -65,4 +66,30 @@
   document.getElementById("run-example").addEventListener("click", function () {
     if (choose()) { yasqe.query(); }
   });
+
+  // YASGUI (vendored, left untouched) draws an unlabelled editor, endpoint field and selects,
+  // and puts its "add tab" button inside the tab list, where only tabs may be: name them, and
+  // move the button after the list.
+  function labelEditor(root) {
+    var names = [
+      [".CodeMirror textarea", "SPARQL query"],
+      ["input.autocomplete", "SPARQL endpoint"],
+      [".tabsList .tab input", "Tab name"],
+    ];
+    names.forEach(function (pair) {
+      root.querySelectorAll(pair[0]).forEach(function (el) { el.setAttribute("aria-label", pair[1]); });
+    });
+    root.querySelectorAll("select:not([aria-label])").forEach(function (el, index) {
+      el.setAttribute("aria-label", index === 0 ? "Accept header for SELECT and ASK results"
+        : "Accept header for CONSTRUCT and DESCRIBE results");
+    });
+    var list = root.querySelector(".tabsList");
+    var add = list && list.querySelector(".addTab");
+    if (add) {
+      var holderOfAdd = add.parentElement;
+      holderOfAdd.removeAttribute("role");
+      holderOfAdd.className = "addTabHolder";
+      list.parentElement.insertBefore(holderOfAdd, list.nextSibling);
+    }
+  }
 }());
