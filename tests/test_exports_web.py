@@ -69,3 +69,21 @@ def test_framed_dump_is_the_framed_export(client, kg):
     assert response.mimetype == "application/ld+json"
     assert response.data == framed_jsonld(kg, inferred=True)
     assert b"/dumps/mha-kg-framed.jsonld" in client.get("/dumps/").data
+
+
+def test_every_dump_has_the_same_bytes_in_any_process(tmp_path):
+    """rdflib's JSON-LD writer follows its sets' order, which Python's hash seed changes from
+    one process to the next; the dumps (and so their DCAT and release checksums) must not."""
+    import subprocess
+    import sys
+
+    def dump(seed: str, fmt: str) -> bytes:
+        return subprocess.run(
+            [sys.executable, "-m", "mha_kg", "export", "--format", fmt,
+             "--setting", "state_dir", str(tmp_path / "state")],
+            capture_output=True, check=True, timeout=300,
+            env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+
+    for fmt in ("jsonld", "turtle", "nquads"):
+        first, second = dump("1", fmt), dump("2", fmt)
+        assert len(first) > 1000 and first == second, fmt

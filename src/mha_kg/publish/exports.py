@@ -54,7 +54,9 @@ def export_graphs(kg: KnowledgeGraph, inferred: bool) -> list[str]:
 
 
 def export(kg: KnowledgeGraph, fmt: formats.Format, inferred: bool = False) -> bytes:
-    quads = kg.quads(export_graphs(kg, inferred))
+    """The dump in one format, its statements in a fixed order: the same data gives the same
+    bytes (and so the same checksum in DCAT and in a release) whichever engine holds it."""
+    quads = sorted(kg.quads(export_graphs(kg, inferred)), key=str)
     if fmt.kind == "dataset":
         return formats.write_triples(quads, fmt, kg.prefixes)
     if fmt.name == "turtle":

@@ -315,7 +315,21 @@ def compact_jsonld(triples: list, context: dict) -> bytes:
                       format=ox.RdfFormat.N_TRIPLES)
     graph.parse(data=nt.decode("utf-8"), format="nt")
     text = graph.serialize(format="json-ld", context=context, auto_compact=True)
-    return text.encode("utf-8")
+    return json.dumps(_in_fixed_order(json.loads(text)), indent=2, sort_keys=True,
+                      ensure_ascii=False).encode("utf-8")
+
+
+def _in_fixed_order(node):
+    """rdflib writes nodes and values in its sets' order, which changes from one process to the
+    next: sorted, the same graph always gives the same bytes (and checksum). The order of a
+    `@list` and of the `@context` carry meaning and are kept."""
+    if isinstance(node, dict):
+        return {key: value if key in ("@context", "@list") else _in_fixed_order(value)
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return sorted((_in_fixed_order(item) for item in node),
+                      key=lambda item: json.dumps(item, sort_keys=True))
+    return node
 
 
 def ensure_kind(fmt: Format, kind: str) -> None:

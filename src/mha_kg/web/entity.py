@@ -103,6 +103,7 @@ def data_document(rest: str, iri: str) -> list:
     if not triples or tombstones.replaced_by(responses.kg(), iri):
         raise absent(iri, page=False)
     site = request.host_url.rstrip("/")
+    triples = sorted(triples, key=str)  # the same order, and so the same page, on any engine
     return triples + documents.self_description(
         f"{site}/data/{rest}", iri, pages.site_about(), responses.data_modified(),
         void.dataset_iri(responses.kg()))
