@@ -429,6 +429,15 @@ def test_a_new_list_for_an_owner_with_its_items(server, project):
     for path in ("research-aims-2", "research-aims-2/1"):
         assert requests.get(server + f"/id/list/university-of-warwick/{path}", timeout=30,
                             headers={"Accept": "text/html"}).status_code == 410
+    # a sub-list, owned by a list item, is named under its list's top owner
+    aims3 = f"{BASE}/id/list/nihr-hic/aims/3"
+    sub = _new_list(server, browser, "Steps", ["first step"], owner=aims3, link=f"{BASE}/def/subList")
+    assert sub.status_code == 303, sub.text
+    assert sub.headers["Location"].startswith("/id/list/nihr-hic/steps?")
+    assert sparql(server, f"SELECT ?l WHERE {{ <{aims3}> <{BASE}/def/subList> ?l }}") == [
+        {"l": f"{BASE}/id/list/nihr-hic/steps"}]
+    menu = BeautifulSoup(browser.get(server + "/new/", timeout=30).text, "html.parser")
+    assert "/new/mha:List" in [a["href"] for a in menu.select("main a")]
     # no items: refused beside the items field, nothing stored
     before = len(requests.get(server + "/changes?format=json", timeout=30).json()["changes"])
     empty = _new_list(server, browser, "Empty", [])

@@ -99,12 +99,10 @@ def after_removal(kg: KnowledgeGraph, item: str) -> tuple[list[ox.Quad], list[ox
     """(added, removed) that close the gap an item leaves in each list holding it: the following
     items move up one position and the list counts one fewer. The item's own statements are the
     caller's (tombstones.remove)."""
-    added: list[ox.Quad] = []
-    removed: list[ox.Quad] = []
+    added, removed = [], []
     own = position_of(kg, item)
     for lst in lists_holding(kg, item):
-        following = [q for q in _positions_from(kg, lst, (own or 0) + 1) if q.subject.value != item] \
-            if own is not None else []
+        following = _positions_from(kg, lst, own + 1) if own is not None else []
         for more, less in (_shift(following, -1), _shift(_count(kg, lst), -1)):
             added += more
             removed += less
