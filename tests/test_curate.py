@@ -387,6 +387,20 @@ def test_removing_a_list_item_renumbers_the_rest_and_an_insert_makes_room(server
     assert positions(server, VALUES) == {f"{VALUES}/1": 1, f"{VALUES}/6": 2, f"{VALUES}/3": 3,
                                          f"{VALUES}/4": 4, f"{VALUES}/5": 5}
     assert count(server, VALUES) == ["5"]
+    # reverting a removal puts the item back at its place and the others back at theirs
+    objectives = f"{BASE}/id/list/midlands-innovation-health/objectives"
+    before = positions(server, objectives)
+    page = form_of(browser.get(server + "/remove/list/midlands-innovation-health/objectives/1", timeout=30))
+    first = browser.post(server + "/remove/list/midlands-innovation-health/objectives/1", timeout=120,
+                         allow_redirects=False, data={**page["hidden"], "source": "n", "comment": "to undo"})
+    assert first.status_code == 303, first.text
+    assert sorted(positions(server, objectives).values()) == list(range(1, len(before)))
+    undo_id = first.headers["Location"].rsplit("/", 1)[-1]
+    change_page = form_of(browser.get(server + f"/changes/{undo_id}", timeout=30))
+    undone = browser.post(server + f"/changes/{undo_id}/revert", timeout=120, allow_redirects=False,
+                          data={**change_page["hidden"], "source": "note: undo", "comment": "put it back"})
+    assert undone.status_code == 303
+    assert positions(server, objectives) == before and count(server, objectives) == [str(len(before))]
     # the last item of a list cannot go: the list-elements shape says why, and nothing is stored
     one_item = _new_list(server, browser, "Single thing", ["only item"])
     lst = f"{BASE}/id/list/university-of-warwick/single-thing"
