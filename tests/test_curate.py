@@ -3,8 +3,10 @@
 Sign-in (hashed tokens, CSRF, session cookie), shape-driven new and edit
 forms, refusals beside the field with nothing stored, changesets in their
 own named graphs (SPARQL, history, recent changes, Atom), idempotent retries,
-revert, tombstones (410) and merges (301 + dcterms:isReplacedBy), and the
-source watch page. Writeback of a curated change is in the browser story
+revert, tombstones (410) and merges (301 + dcterms:isReplacedBy), list items
+removed and inserted with their list renumbered, new lists, the required
+source and comment, curators' own slugs, and the source watch page.
+Writeback of a curated change is in the browser story
 (tests/test_curate_browser.py), which stops its server first.
 """
 
@@ -20,7 +22,8 @@ import requests
 from bs4 import BeautifulSoup
 
 from mha_kg import settings as settings_mod
-from mha_kg.curate import curators
+from mha_kg.curate import changes, curators
+from mha_kg.errors import KGError
 
 from .conftest import ROOT, serve
 
@@ -38,7 +41,7 @@ def copy_project(root) -> dict:
         shutil.copytree(ROOT / folder, project / folder)
     settings = settings_mod.load({"project_dir": str(project), "state_dir": str(root / "state"),
                                   "curators_file": str(root / "curators.json")}, environ={})
-    _, token = curators.add(settings, "Ada Lovelace")
+    _, token = curators.add(settings, "ada-lovelace", "Ada Lovelace")
     return {"settings": settings, "token": token, "root": root, "project": project}
 
 
@@ -207,7 +210,7 @@ def test_a_change_that_breaks_a_shape_is_shown_beside_its_field_and_nothing_is_s
     refused = browser.post(server + "/new/mha:Person", timeout=120, data={
         **page["hidden"], keys["given name"]: "Grace", keys["name"]: "Grace Hopper",
         keys["label"]: "Grace Hopper", keys["derived from (source section)"]: SECTION,
-        "source": "note: test"})
+        "source": "note: test", "comment": "a test"})
     assert refused.status_code == 422
     soup = BeautifulSoup(refused.text, "html.parser")
     family = soup.select_one(f"#field-{keys['family name']}")
@@ -241,7 +244,8 @@ def test_removed_entities_are_gone_and_merged_ones_redirect(server, project):
         assert add_university(server, browser, name=name).status_code == 303
     page = form_of(browser.get(server + "/remove/organisation/gone-university", timeout=30))
     removed = browser.post(server + "/remove/organisation/gone-university", timeout=120,
-                           allow_redirects=False, data={**page["hidden"], "source": "note: never a partner"})
+                           allow_redirects=False, data={**page["hidden"], "source": "note: never a partner",
+                                                        "comment": "not a partner after all"})
     assert removed.status_code == 303
     gone = requests.get(server + "/id/organisation/gone-university", headers={"Accept": "text/html"},
                         timeout=30)
@@ -252,7 +256,7 @@ def test_removed_entities_are_gone_and_merged_ones_redirect(server, project):
     page = form_of(browser.get(server + "/merge/organisation/merged-university", timeout=30))
     merged = browser.post(server + "/merge/organisation/merged-university", timeout=120,
                           allow_redirects=False, data={**page["hidden"], "source": "note: a duplicate",
-                                                       "kept": WARWICK})
+                                                       "comment": "the same university", "kept": WARWICK})
     assert merged.status_code == 303, merged.text
     moved = requests.get(server + "/id/organisation/merged-university", timeout=30, allow_redirects=False)
     assert moved.status_code == 301 and moved.headers["Location"] == "/id/organisation/university-of-warwick"
@@ -268,7 +272,8 @@ def test_new_figures_and_list_items_are_named_under_their_owner(server, project)
     figure = browser.post(server + "/new/mha:Figure", timeout=120, allow_redirects=False, data={
         **page["hidden"], keys["belongs to (figure owner)"]: f"{BASE}/id/organisation/midlands-engine",
         keys["figure name"]: "Jobs in the Midlands", keys["figure value"]: "4500000",
-        keys["figure unit"]: "jobs", keys["figure words"]: "4.5 million jobs", "source": "note: test"})
+        keys["figure unit"]: "jobs", keys["figure words"]: "4.5 million jobs",
+        "source": "note: test", "comment": "a test"})
     assert figure.status_code == 303, figure.text
     assert figure.headers["Location"].startswith("/id/figure/midlands-engine/jobs-in-the-midlands?")
     priorities = f"{BASE}/id/list/midlands-engine/priorities"
@@ -276,7 +281,7 @@ def test_new_figures_and_list_items_are_named_under_their_owner(server, project)
     keys = page["keys"]
     item = browser.post(server + "/new/mha:ListItem", timeout=120, allow_redirects=False, data={
         **page["hidden"], keys["belongs to (list elements)"]: priorities, keys["list item position"]: "6",
-        keys["name"]: "A sixth priority", "source": "note: test"})
+        keys["name"]: "A sixth priority", "source": "note: test", "comment": "a test"})
     assert item.status_code == 303, item.text
     assert item.headers["Location"].startswith("/id/list/midlands-engine/priorities/6?")
     size = sparql(server, f"SELECT ?n WHERE {{ <{priorities}> <https://schema.org/numberOfItems> ?n }}")
@@ -292,7 +297,7 @@ def test_a_revert_that_later_changes_depend_on_is_refused_with_the_reason(server
     owned = browser.post(server + "/new/mha:Figure", timeout=120, allow_redirects=False, data={
         **page["hidden"], keys["belongs to (figure owner)"]: f"{BASE}/id/organisation/owner-university",
         keys["figure name"]: "Students", keys["figure value"]: "30000", keys["figure unit"]: "students",
-        keys["figure words"]: "30,000 students", "source": "note: test"})
+        keys["figure words"]: "30,000 students", "source": "note: test", "comment": "a test"})
     assert owned.status_code == 303, owned.text
     change_page = form_of(browser.get(server + f"/changes/{first}", timeout=30))
     refused = browser.post(server + f"/changes/{first}/revert", timeout=120, allow_redirects=False,
@@ -328,3 +333,192 @@ def test_source_watch_page_compares_and_accepting_is_a_recorded_change(server, p
     accepted_id = accepted.headers["Location"].rsplit("/", 1)[-1]
     change = requests.get(server + f"/changes/{accepted_id}?format=json", timeout=30).json()
     assert change["added"][0]["predicate"] == "https://schema.org/sha256"
+
+
+# ------------------------------------------------------------------ lists, notes, curators (issue 15 gaps)
+
+VALUES = f"{BASE}/id/list/hdr-uk-midlands/values"
+SCHEMA = "https://schema.org/"
+
+
+def positions(url, lst) -> dict[str, int]:
+    """{item IRI: its position} and the list's count, from the served graph."""
+    rows = sparql(url, f"SELECT ?i ?p WHERE {{ <{lst}> <{SCHEMA}itemListElement> ?i . "
+                       f"?i <{SCHEMA}position> ?p }}")
+    return {r["i"]: int(r["p"]) for r in rows}
+
+
+def count(url, lst) -> list[str]:
+    return [r["n"] for r in sparql(url, f"SELECT ?n WHERE {{ <{lst}> <{SCHEMA}numberOfItems> ?n }}")]
+
+
+def test_removing_a_list_item_renumbers_the_rest_and_an_insert_makes_room(server, project):
+    browser = sign_in(server, project["token"])
+    assert positions(server, VALUES) == {f"{VALUES}/{n}": n for n in range(1, 6)}
+    page = form_of(browser.get(server + "/remove/list/hdr-uk-midlands/values/2", timeout=30))
+    removed = browser.post(server + "/remove/list/hdr-uk-midlands/values/2", timeout=120,
+                           allow_redirects=False,
+                           data={**page["hidden"], "source": "note: test", "comment": "no longer a value"})
+    assert removed.status_code == 303, removed.text
+    change_id = removed.headers["Location"].rsplit("/", 1)[-1]
+    # the following items keep their IRIs and move up; the list counts one fewer; all in one change
+    assert positions(server, VALUES) == {f"{VALUES}/1": 1, f"{VALUES}/3": 2, f"{VALUES}/4": 3,
+                                         f"{VALUES}/5": 4}
+    assert count(server, VALUES) == ["4"]
+    assert requests.get(server + "/id/list/hdr-uk-midlands/values/2", headers={"Accept": "text/html"},
+                        timeout=30).status_code == 410
+    assert requests.get(server + "/id/list/hdr-uk-midlands/values/3", headers={"Accept": "text/html"},
+                        timeout=30).status_code == 200
+    change = requests.get(server + f"/changes/{change_id}?format=json", timeout=30).json()
+    moved = {(s["subject"], s["object"]) for s in change["added"] if s["predicate"] == SCHEMA + "position"}
+    assert moved == {(f"{VALUES}/3", "2"), (f"{VALUES}/4", "3"), (f"{VALUES}/5", "4")}
+    assert change["comment"] == "no longer a value"
+    history = BeautifulSoup(requests.get(server + "/history/list/hdr-uk-midlands/values/4", timeout=30).text,
+                            "html.parser").get_text(" ", strip=True)
+    assert "no longer a value" in history  # the renumbered item's history has the change
+    # a new item at position 2: the items from 2 on move down; its IRI takes a number never used (6)
+    page = form_of(browser.get(server + "/new/mha:ListItem", timeout=30))
+    keys = page["keys"]
+    item = browser.post(server + "/new/mha:ListItem", timeout=120, allow_redirects=False, data={
+        **page["hidden"], keys["belongs to (list elements)"]: VALUES, keys["list item position"]: "2",
+        keys["name"]: "We are curious", "source": "note: test", "comment": "a new value, second"})
+    assert item.status_code == 303, item.text
+    assert item.headers["Location"].startswith("/id/list/hdr-uk-midlands/values/6?")
+    assert positions(server, VALUES) == {f"{VALUES}/1": 1, f"{VALUES}/6": 2, f"{VALUES}/3": 3,
+                                         f"{VALUES}/4": 4, f"{VALUES}/5": 5}
+    assert count(server, VALUES) == ["5"]
+    # reverting a removal puts the item back at its place and the others back at theirs
+    objectives = f"{BASE}/id/list/midlands-innovation-health/objectives"
+    before = positions(server, objectives)
+    page = form_of(browser.get(server + "/remove/list/midlands-innovation-health/objectives/1", timeout=30))
+    first = browser.post(server + "/remove/list/midlands-innovation-health/objectives/1", timeout=120,
+                         allow_redirects=False, data={**page["hidden"], "source": "n", "comment": "to undo"})
+    assert first.status_code == 303, first.text
+    assert sorted(positions(server, objectives).values()) == list(range(1, len(before)))
+    undo_id = first.headers["Location"].rsplit("/", 1)[-1]
+    change_page = form_of(browser.get(server + f"/changes/{undo_id}", timeout=30))
+    undone = browser.post(server + f"/changes/{undo_id}/revert", timeout=120, allow_redirects=False,
+                          data={**change_page["hidden"], "source": "note: undo", "comment": "put it back"})
+    assert undone.status_code == 303
+    assert positions(server, objectives) == before and count(server, objectives) == [str(len(before))]
+    # the last item of a list cannot go: the list-elements shape says why, and nothing is stored
+    one_item = _new_list(server, browser, "Single thing", ["only item"])
+    lst = f"{BASE}/id/list/university-of-warwick/single-thing"
+    assert one_item.headers["Location"].startswith("/id/list/university-of-warwick/single-thing?")
+    page = form_of(browser.get(server + "/remove/list/university-of-warwick/single-thing/1", timeout=30))
+    refused = browser.post(server + "/remove/list/university-of-warwick/single-thing/1", timeout=120,
+                           data={**page["hidden"], "source": "note: test", "comment": "empty the list"})
+    assert refused.status_code == 422 and "at least one schema:itemListElement" in refused.text
+    assert positions(server, lst) == {f"{lst}/1": 1}
+
+
+def _new_list(url, browser, name, items, owner=WARWICK, link=f"{BASE}/def/aim"):
+    page = form_of(browser.get(url + "/new/mha:List", timeout=30))
+    keys = page["keys"]
+    return browser.post(url + "/new/mha:List", timeout=120, allow_redirects=False, data={
+        **page["hidden"], keys["belongs to (list owner)"]: owner, keys["linked as"]: link,
+        keys["list name"]: name, keys["items"]: items, "source": "note: test", "comment": "a new list"})
+
+
+def test_a_new_list_for_an_owner_with_its_items(server, project):
+    browser = sign_in(server, project["token"])
+    page = form_of(browser.get(server + "/new/mha:List", timeout=30))
+    assert "list size" not in page["keys"] and "list elements" not in page["keys"]  # made from the items
+    links = [o["value"] for o in page["soup"].select(f"select[name={page['keys']['linked as']}] option")]
+    assert f"{BASE}/def/priorityArea" in links and f"{BASE}/def/subList" in links
+    created = _new_list(server, browser, "Research aims", ["share data safely", "train analysts"])
+    assert created.status_code == 303, created.text
+    lst = f"{BASE}/id/list/university-of-warwick/research-aims"
+    assert created.headers["Location"].startswith("/id/list/university-of-warwick/research-aims?")
+    assert positions(server, lst) == {f"{lst}/1": 1, f"{lst}/2": 2} and count(server, lst) == ["2"]
+    assert {"l": lst} in sparql(server, f"SELECT ?l WHERE {{ <{WARWICK}> <{BASE}/def/aim> ?l }}")
+    again = _new_list(server, browser, "Research aims", ["another"])  # same owner, same name: a new IRI
+    assert again.headers["Location"].startswith("/id/list/university-of-warwick/research-aims-2?")
+    # the whole list goes with its items, each of them answering 410 afterwards
+    page = form_of(browser.get(server + "/remove/list/university-of-warwick/research-aims-2", timeout=30))
+    gone = browser.post(server + "/remove/list/university-of-warwick/research-aims-2", timeout=120,
+                        allow_redirects=False,
+                        data={**page["hidden"], "source": "n", "comment": "a duplicate"})
+    assert gone.status_code == 303, gone.text
+    for path in ("research-aims-2", "research-aims-2/1"):
+        assert requests.get(server + f"/id/list/university-of-warwick/{path}", timeout=30,
+                            headers={"Accept": "text/html"}).status_code == 410
+    # a sub-list, owned by a list item, is named under its list's top owner
+    aims3 = f"{BASE}/id/list/nihr-hic/aims/3"
+    sub = _new_list(server, browser, "Steps", ["first step"], owner=aims3, link=f"{BASE}/def/subList")
+    assert sub.status_code == 303, sub.text
+    assert sub.headers["Location"].startswith("/id/list/nihr-hic/steps?")
+    assert sparql(server, f"SELECT ?l WHERE {{ <{aims3}> <{BASE}/def/subList> ?l }}") == [
+        {"l": f"{BASE}/id/list/nihr-hic/steps"}]
+    menu = BeautifulSoup(browser.get(server + "/new/", timeout=30).text, "html.parser")
+    assert "/new/mha:List" in [a["href"] for a in menu.select("main a")]
+    # no items: refused beside the items field, nothing stored
+    before = len(requests.get(server + "/changes?format=json", timeout=30).json()["changes"])
+    empty = _new_list(server, browser, "Empty", [])
+    assert empty.status_code == 422
+    items = BeautifulSoup(empty.text, "html.parser").select_one(f"#field-{form_of(empty)['keys']['items']}")
+    assert items.select_one(".field-error").get_text() == "This field is required: give at least one value."
+    assert len(requests.get(server + "/changes?format=json", timeout=30).json()["changes"]) == before
+
+
+def test_every_change_needs_a_comment_said_beside_the_field(server, project):
+    browser = sign_in(server, project["token"])
+    before = len(requests.get(server + "/changes?format=json", timeout=30).json()["changes"])
+    page = form_of(browser.get(server + "/new/mha:University", timeout=30))
+    keys = page["keys"]
+    refused = browser.post(server + "/new/mha:University", timeout=120, data={
+        **page["hidden"], keys["name"]: "Uncommented University", keys["label"]: "Uncommented University",
+        keys["derived from (source section)"]: SECTION, "source": "note: test", "comment": "  "})
+    assert refused.status_code == 422
+    soup = BeautifulSoup(refused.text, "html.parser")
+    assert soup.select_one("#field-comment .field-error").get_text() == changes.MISSING_COMMENT
+    assert soup.select_one("#source")["value"] == "note: test"  # what was typed is kept
+    assert soup.select_one("#field-source .field-error") is None
+    page = form_of(browser.get(server + "/remove/organisation/university-of-warwick", timeout=30))
+    kept = browser.post(server + "/remove/organisation/university-of-warwick", timeout=60,
+                        data={**page["hidden"], "source": "note: test"})
+    assert kept.status_code == 422
+    assert BeautifulSoup(kept.text, "html.parser").select_one("#comment-error").get_text() == \
+        changes.MISSING_COMMENT
+    assert len(requests.get(server + "/changes?format=json", timeout=30).json()["changes"]) == before
+    assert requests.get(server + "/id/organisation/university-of-warwick", headers={"Accept": "text/html"},
+                        timeout=30).status_code == 200
+    # the Python API the editor calls refuses it too, before anything is looked at
+    with pytest.raises(KGError, match="Comment field") as refusal:
+        changes.commit(None, changes.Proposed(curators.Curator("ada-lovelace", "Ada Lovelace"), "a note", ""))
+    assert refusal.value.status == 400
+
+
+def test_curators_are_named_by_their_own_slug(server, project, tmp_path):
+    settings = project["settings"]
+    _, token = curators.add(settings, "ada-l-2", "Ada Lovelace")  # the same name, her own slug
+    with pytest.raises(KGError, match="curator slug 'ada-l-2' is taken"):
+        curators.add(settings, "ada-l-2", "Somebody Else")
+    with pytest.raises(KGError, match="not lower-case words"):
+        curators.add(settings, "Ada L", "Ada Lovelace")
+    browser = sign_in(server, token)
+    created = add_university(server, browser, name="Twin University")
+    assert created.status_code == 303, created.text
+    change_id = created.headers["Location"].split("change=")[1]
+    who = sparql(server, f"""SELECT ?who ?name WHERE {{ GRAPH <{BASE}/graph/change/{change_id}> {{
+        ?c <http://www.w3.org/ns/prov#wasAssociatedWith> ?who .
+        ?who <http://xmlns.com/foaf/0.1/name> ?name }} }}""")
+    assert who == [{"who": f"{BASE}/id/curator/ada-l-2", "name": "Ada Lovelace"}]
+    firsts = sparql(server, f"SELECT DISTINCT ?who WHERE {{ GRAPH ?g {{ ?c <http://www.w3.org/ns/prov#"
+                            f"wasAssociatedWith> ?who }} FILTER (?g != <{BASE}/graph/change/{change_id}>) }}")
+    assert f"{BASE}/id/curator/ada-l-2" not in {r["who"] for r in firsts}
+    # the command line: a duplicate slug is one line on stderr and exit code 1, the file unchanged
+    stored = (project["root"] / "curators.json").read_text()
+    done = subprocess.run([sys.executable, "-m", "mha_kg", "curator", "add", "ada-lovelace", "Another Ada",
+                           "--setting", "curators_file", settings["curators_file"]],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.strip().count("\n") == 0 and "curator slug 'ada-lovelace' is taken" in done.stderr
+    assert (project["root"] / "curators.json").read_text() == stored
+    fresh = settings_mod.load({"curators_file": str(tmp_path / "c.json"), "state_dir": str(tmp_path)},
+                              environ={})
+    done = subprocess.run([sys.executable, "-m", "mha_kg", "curator", "add", "grace", "Grace Hopper",
+                           "--setting", "curators_file", fresh["curators_file"]],
+                          capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert curators.identify(fresh, done.stdout.strip()) == curators.Curator("grace", "Grace Hopper")

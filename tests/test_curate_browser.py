@@ -152,6 +152,7 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         driver.get(url + "/edit/organisation/hdr-uk-midlands")
         field(driver, "name").clear()
         driver.find_element(By.ID, "source").send_keys("note: testing")  # the name's change fires
+        driver.find_element(By.ID, "comment").send_keys("the name cleared by mistake")
         live = "return [...document.querySelectorAll('.live-error')].map(e => e.textContent)"
         wait_for(driver, lambda d: any("have a schema:name" in t for t in d.execute_script(live)))
         submit(driver)  # the live check said it before anything was sent to be saved; now the server
@@ -173,6 +174,7 @@ def test_a_new_curator_keeps_the_graph_true(driver, story):
         # remove a figure: its IRI answers 410 with its tombstone
         driver.get(url + "/remove/figure/midlands-engine/businesses")
         driver.find_element(By.ID, "source").send_keys("note: the page no longer gives it")
+        driver.find_element(By.ID, "comment").send_keys("the figure is gone from the page")
         submit(driver, "Remove")
         wait_for(driver, lambda d: "/changes/" in d.current_url)
         driver.get(url + "/id/figure/midlands-engine/businesses")

@@ -43,6 +43,7 @@ class Meta:
     source: str | None = None  # a URL becomes an IRI, anything else a literal note
     comment: str | None = None
     reverts: str | None = None  # the id of the change this one undoes
+    curator_slug: str | None = None  # the curator's own slug (curators file); else one from the name
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Delta:
 
 
 def slug(text: str) -> str:
-    """A curator's name as a slug for their IRI.
+    """A curator's name as a slug for their IRI, when the change names no slug of its own (a write
+    with the write token): the editor's curators have unique slugs (curate/curators.py).
 
     >>> slug("Ada  Lovelace (MHA)")
     'ada-lovelace-mha'
@@ -66,7 +68,7 @@ def quads(base: str, change_id: str, delta: Delta, meta: Meta, ended: str) -> li
     """The changeset graph of one change (`ended`: an xsd:dateTime in UTC, ending in Z)."""
     graph = ox.NamedNode(change_graph_iri(base, change_id))
     change = ox.NamedNode(change_iri(base, change_id))
-    curator = ox.NamedNode(curator_iri(base, slug(meta.curator)))
+    curator = ox.NamedNode(curator_iri(base, meta.curator_slug or slug(meta.curator)))
     mha = f"{base}/def/"
     out = [
         (change, RDF + "type", ox.NamedNode(PROV + "Activity")),

@@ -16,18 +16,22 @@ def curator():
 
 
 @curator.command("add")
+@click.argument("slug")
 @click.argument("name")
 @with_settings
-def curator_add(settings, name):
+def curator_add(settings, slug, name):
     """Add a curator and print their new token (shown once: hand it over privately).
+
+    SLUG names the curator's IRI (<base>/id/curator/SLUG) and must be new to the
+    curators file; NAME is shown in the history (two curators may share it).
 
     \b
     Example:
-      mha-kg curator add "Ada Lovelace"
+      mha-kg curator add ada-lovelace "Ada Lovelace"
     """
     from ..curate import curators
 
-    who, token = curators.add(settings, name)
+    who, token = curators.add(settings, slug, name)
     click.echo(f"Added curator {who.name} ({who.slug}) to {curators.curators_path(settings)}.", err=True)
     click.echo(token)
 

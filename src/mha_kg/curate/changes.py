@@ -86,15 +86,24 @@ def check_change_id(change_id: str) -> str:
     return change_id
 
 
+#: Why a curator's change is refused before anything else: every change says where it comes from and why.
+MISSING_SOURCE = "Say where this comes from: a web address or a note (the Source field)."
+MISSING_COMMENT = "Say what you changed and why, for the history (the Comment field)."
+
+
 def commit(kg: KnowledgeGraph, proposed: Proposed) -> Changeset:
     """Validate and commit the change with its changeset (writes.commit_change); a retry with the
-    same change id answers the original. A change that changes nothing is refused (400)."""
+    same change id answers the original. A change without its source or its comment is refused
+    (400), and so is one that changes nothing. The changeset names the curator by their own slug."""
     from . import writes
 
     if not proposed.source.strip():
-        raise bad_request("every change needs its source: a URL or a note")
-    meta = writes.Meta(curator=proposed.curator.name, source=proposed.source.strip(),
-                       comment=proposed.comment.strip() or None, reverts=proposed.reverts)
+        raise bad_request(MISSING_SOURCE)
+    if not proposed.comment.strip():
+        raise bad_request(MISSING_COMMENT)
+    meta = writes.Meta(curator=proposed.curator.name, curator_slug=proposed.curator.slug,
+                       source=proposed.source.strip(), comment=proposed.comment.strip(),
+                       reverts=proposed.reverts)
     change_id = check_change_id(proposed.change_id) if proposed.change_id else None
     if proposed.reverts:
         done = writes.revert(kg, proposed.reverts, meta, change_id)

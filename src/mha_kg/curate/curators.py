@@ -1,10 +1,11 @@
 """Curators: who may change the graph from the browser, and how their tokens are checked.
 
 The curators file (the `curators_file` setting, default
-`<state_dir>/curators.json`) lists each curator's name, a slug for their IRI
-(`<base>/id/curator/<slug>`) and the SHA-256 of their token, never the token
-itself: a leaked file signs no one in. Tokens are long random strings made by
-`mha-kg curator add NAME`, so one unsalted hash is enough (as for API tokens);
+`<state_dir>/curators.json`) lists each curator's name, the slug chosen for
+their IRI (`<base>/id/curator/<slug>`: two curators may share a name, never a
+slug) and the SHA-256 of their token, never the token itself: a leaked file
+signs no one in. Tokens are long random strings made by
+`mha-kg curator add SLUG NAME`, so one unsalted hash is enough (as for API tokens);
 a token given at sign-in is hashed and compared with every entry in constant
 time (`hmac.compare_digest`), without stopping at the first match.
 """
@@ -72,15 +73,24 @@ def writes_enabled(settings: dict) -> bool:
     return bool(settings["write_token"]) or bool(slugs(settings))
 
 
-def add(settings: dict, name: str) -> tuple[Curator, str]:
-    """Add a curator with a new random token; the token is returned once and never stored."""
+#: A curator's slug: lower-case ASCII words joined by `-`, as every slug of docs/iris.md.
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def add(settings: dict, slug: str, name: str) -> tuple[Curator, str]:
+    """Add a curator under a slug of their own (their IRI, `<base>/id/curator/<slug>`) with a new
+    random token; the token is returned once and never stored. A slug already in the file is
+    refused: the IRI names one person, whatever their display name (foaf:name)."""
     name = " ".join(name.split())
     if not name:
         raise KGError("a curator needs a name")
+    if not SLUG.fullmatch(slug):
+        raise KGError(f"curator slug {slug!r} is not lower-case words joined by '-' "
+                      f"(for example {slugify(name) or 'ada-lovelace'!r})")
     path = curators_path(settings)
     entries = read_entries(path)
-    taken = {e["slug"] for e in entries}
-    slug = unique_slug(slugify(name) or "curator", taken)
+    if slug in {e["slug"] for e in entries}:
+        raise KGError(f"curator slug {slug!r} is taken in {path}: choose another")
     token = secrets.token_urlsafe(32)
     entries.append({"slug": slug, "name": name, "token_sha256": token_hash(token)})
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,7 @@ from ..errors import KGError, not_found
 from ..kg import KnowledgeGraph
 from ..namespaces import graph_iri
 from ..publish import describe
+from . import lists
 from .curators import slugify, unique_slug
 
 MAX_CHOICES = 300  # entities offered in a picker's list without script (the search API finds the rest)
@@ -53,6 +54,7 @@ class Field:
     iri: bool = False  # values are IRIs (sh:nodeKind sh:IRI or sh:class)
     inverse: bool = False  # the value is the subject: the owner a new figure or list item belongs to
     shapes: list[str] = field(default_factory=list)
+    choice_labels: dict[str, str] = field(default_factory=dict)  # how a choice is shown, when not as itself
     values: list[str] = field(default_factory=list)  # as shown and typed
     errors: list[str] = field(default_factory=list)
 
@@ -187,9 +189,12 @@ def build_form(kg: KnowledgeGraph, cls: str, entity: str | None = None) -> Form:
                     fields[str(path)] = Field(key="", path=str(path), name="", description=str(
                         shapes.value(shape, SH.description) or shapes.value(shape, RDFS.comment) or ""),
                         shapes=[str(shape)])
-    owner = owner_link(kg, cls) if entity is None else None
-    if owner is not None:
-        fields["^" + owner.path] = owner
+    if entity is None:
+        for extra in owner_fields(kg, cls):
+            fields[extra.wanted_key] = extra
+        if lists.ITEMS_KEY in fields:  # a new list's elements and count are made from its items
+            fields.pop(lists.ELEMENT, None)
+            fields.pop(lists.COUNT, None)
     names = describe.labels(kg, {f.path for f in fields.values()})
     for i, f in enumerate(sorted(fields.values(), key=lambda f: (f.order, f.name, f.path))):
         f.key = f"f{i}"
@@ -280,6 +285,8 @@ def to_terms(form: Form) -> dict[str, list]:
     found: dict[str, list] = {}
     for f in form.fields:
         found[f.wanted_key] = []
+        if f.required and not f.values and f.path in lists.FORM_ONLY:  # no shape judges these: say it here
+            f.errors.append("This field is required: give at least one value.")
         for text in f.values:
             try:
                 found[f.wanted_key].append(to_term(f, text))
@@ -344,10 +351,15 @@ def diff(kg: KnowledgeGraph, form: Form, entity: str, wanted: dict[str, list]) -
     data = ox.NamedNode(graph_iri(kg.base, "data"))
     added, removed = [], []
     for f in form.fields:
+        if f.path in lists.FORM_ONLY:
+            continue
         if f.inverse:
             for owner in wanted.get(f.wanted_key, []):
                 added.append(ox.Quad(owner, ox.NamedNode(f.path), subject, data))
-                added, removed = _count_one_more(kg, owner, f.path, added, removed)
+                if f.path == lists.ELEMENT:  # the list makes room and counts one more, in the same change
+                    more, less = lists.make_room(kg, owner.value, _first_int(wanted.get(lists.POSITION)))
+                    added += more
+                    removed += less
             continue
         current = _current(kg, entity, f.path)
         by_text = {term.value: term for term in current}
@@ -360,22 +372,22 @@ def diff(kg: KnowledgeGraph, form: Form, entity: str, wanted: dict[str, list]) -
         for text, term in by_text.items():
             if text not in keep:
                 removed += asserted_quads(kg, entity, f.path, term)
+    if form.by_path(lists.ITEMS_KEY) is not None:  # a new list: its owner's link, its items, its count
+        owner, link = (wanted.get(key) or [None] for key in (lists.OWNER_KEY, lists.LINK_KEY))
+        if owner[0] is not None and link[0] is not None:
+            texts = [t.value for t in wanted.get(lists.ITEMS_KEY, [])]
+            added += lists.new_list_quads(kg, entity, owner[0].value, link[0].value, texts, _item_class(kg))
     return added, removed
 
 
-def _count_one_more(kg: KnowledgeGraph, owner, path: str, added: list, removed: list) -> tuple[list, list]:
-    """A list that counts its items (schema:numberOfItems) counts one more when an item joins it,
-    in the same change (the shapes require the count to match the items)."""
-    if path != "https://schema.org/itemListElement":
-        return added, removed
-    count = "https://schema.org/numberOfItems"
-    for quad in asserted_quads(kg, owner.value, count, None):
-        if quad.object.value.isdigit():
-            removed.append(quad)
-            added.append(ox.Quad(owner, quad.predicate, ox.Literal(str(int(quad.object.value) + 1),
-                                                                   datatype=ox.NamedNode(str(XSD.integer))),
-                                 quad.graph_name))
-    return added, removed
+def _first_int(terms: list | None) -> int | None:
+    text = terms[0].value if terms else ""
+    return int(text) if text.isdigit() else None
+
+
+def _item_class(kg: KnowledgeGraph) -> str:
+    """The class of the items a new list is made with: the ontology's list item (mha:ListItem)."""
+    return f"{kg.base}/def/ListItem"
 
 
 def _current(kg: KnowledgeGraph, entity: str, path: str) -> list:
@@ -410,12 +422,38 @@ MINTABLE = {"organisation", "person", "project", "role", "post"}
 OWNED = {"figure", "list"}
 
 
+def owner_fields(kg: KnowledgeGraph, cls: str) -> list[Field]:
+    """The fields a new entity of an owned kind has besides its own properties: what it belongs to
+    and, for a new list, by which property and with which items (lists.py makes the statements)."""
+    owner = owner_link(kg, cls)
+    if owner is None:
+        return []
+    if owner.path != lists.OWNER_KEY:
+        return [owner]
+    links = lists.link_properties(kg)
+    return [owner,
+            Field(key="", path=lists.LINK_KEY, name="linked as",
+                  description="The owner's property that names this list (the list-owner shape wants one).",
+                  order=0.6, group="Names", min_count=1, max_count=1, choices=list(links),
+                  choice_labels=links),
+            Field(key="", path=lists.ITEMS_KEY, name="items",
+                  description="The list's items in order, one per box: each becomes a list item at its "
+                              "position (1, 2, ...), and the list counts them.",
+                  order=0.7, group="Names", min_count=1)]
+
+
 def owner_link(kg: KnowledgeGraph, cls: str) -> Field | None:
-    """The field that names what a new figure or list item belongs to, from the shapes: an inverse
-    path on the class (a figure's owner), or a property whose sh:class is the class (a list's
-    elements)."""
+    """The field that names what a new figure, list item or list belongs to, from the shapes: an
+    inverse path on the class (a figure's owner), or a property whose sh:class is the class (a list's
+    elements); a new list's owner is an organisation or a list item (the list-owner shape)."""
     if iri_kind(kg, cls) not in OWNED:
         return None
+    if lists.is_list_class(kg, cls):
+        return Field(key="", path=lists.OWNER_KEY, name="belongs to (list owner)",
+                     description="What the new list is part of: an organisation, or a list item for a "
+                                 "sub-list; its IRI is made under this one's.",
+                     order=0.5, group="Names", min_count=1, max_count=1, iri=True,
+                     classes=[lists.ORGANIZATION, _item_class(kg)])
     shapes, supers = shapes_graph(kg), set(superclasses(kg, cls))
     for shape, path in shapes.subject_objects(SH.path):
         targets = {str(c) for c in shapes.objects(shape, SH.targetClass)}
@@ -464,6 +502,11 @@ def mint_iri(kg: KnowledgeGraph, cls: str, wanted: dict[str, list]) -> str:
         return values[0].value if values else ""
 
     schema = "https://schema.org/"
+    if owner is not None and owner.path == lists.OWNER_KEY:
+        try:
+            return lists.new_list_iri(kg, first(owner.wanted_key), first(schema + "name"))
+        except ValueError as missing:
+            raise KGError(str(missing), 400) from None
     if owner is not None:
         return _owned_iri(kg, kind, first(owner.wanted_key), first(schema + "position"),
                           first(schema + "name"))
@@ -484,7 +527,7 @@ def mint_iri(kg: KnowledgeGraph, cls: str, wanted: dict[str, list]) -> str:
 
 
 def _owned_iri(kg: KnowledgeGraph, kind: str, owner: str, position: str, name: str) -> str:
-    """figure/<organisation>/<slug of its name>, or a list item's <list>/<position>."""
+    """figure/<organisation>/<slug of its name>, or a list item's <list>/<n> (lists.next_item_iri)."""
     if not owner:
         raise KGError("choose what the new entity belongs to first: its IRI is made under that one's", 400)
     if kind == "figure":
@@ -496,11 +539,8 @@ def _owned_iri(kg: KnowledgeGraph, kind: str, owner: str, position: str, name: s
                          f"FILTER (isIRI(?x) && STRSTARTS(STR(?x), \"{stem}\")) }}")
         return stem + unique_slug(slug, {r["x"].value[len(stem):] for r in rows})
     if not position.isdigit() or int(position) < 1:
-        raise KGError("give the item's position in its list (1, 2, ...): its IRI is made from it", 400)
-    iri = f"{owner}/{int(position)}"
-    if kg.select(f"SELECT ?x WHERE {{ {{ <{iri}> ?p ?x }} UNION {{ ?x ?p <{iri}> }} }} LIMIT 1"):
-        raise KGError(f"position {int(position)} is taken in that list (now or in its history)", 400)
-    return iri
+        raise KGError("give the item's position in its list (1, 2, ...)", 400)
+    return lists.next_item_iri(kg, owner)  # its IRI keeps a number never used; its position may change
 
 
 def require_class(kg: KnowledgeGraph, curie_or_iri: str) -> str:

@@ -1,6 +1,7 @@
 """Removing and merging entities without breaking a published IRI.
 
-A removed entity's statements go in a changeset; its IRI then answers 410
+A removed entity's statements go in a changeset, with its parts' (a list's
+items) and, for a list item, the renumbering of its list (lists.py); its IRI then answers 410
 Gone with a page saying what it was, when and by which change it went (all
 read from the history, so nothing is added to the data). Merging moves the
 old entity's links to the kept one, keeps the old one's statements the kept
@@ -18,7 +19,7 @@ from ..errors import KGError, bad_request, not_found
 from ..kg import KnowledgeGraph
 from ..namespaces import graph_iri
 from ..publish import describe
-from . import changes
+from . import changes, lists
 from .curators import Curator
 
 DCTERMS_REPLACED_BY = "http://purl.org/dc/terms/isReplacedBy"
@@ -42,10 +43,16 @@ def asserted_about(kg: KnowledgeGraph, iri: str) -> list[ox.Quad]:
 
 
 def remove(kg: KnowledgeGraph, iri: str, who: Curator, source: str, comment: str) -> changes.Changeset:
+    """Everything about the entity and its parts (a list's items, an item's sub-lists) goes in one
+    change; a list item's list closes the gap (lists.after_removal) in the same change."""
     found = asserted_about(kg, iri)
     if not found:
         raise not_found(f"the graph asserts nothing about {iri}")
-    return changes.commit(kg, changes.Proposed(who, source, comment or f"Remove {iri}", removed=found))
+    for part in lists.parts(kg, iri):
+        found += asserted_about(kg, part)
+    added, renumbered = lists.after_removal(kg, iri)
+    removed = sorted(set(found) | set(renumbered), key=str)
+    return changes.commit(kg, changes.Proposed(who, source, comment, added=added, removed=removed))
 
 
 def merge(kg: KnowledgeGraph, old: str, kept: str, who: Curator, source: str,
@@ -68,8 +75,7 @@ def merge(kg: KnowledgeGraph, old: str, kept: str, who: Curator, source: str,
             added.append(ox.Quad(kept_node, q.predicate, q.object, q.graph_name))
     added.append(ox.Quad(old_node, ox.NamedNode(DCTERMS_REPLACED_BY), kept_node,
                          ox.NamedNode(graph_iri(kg.base, "data"))))
-    return changes.commit(kg, changes.Proposed(who, source, comment or f"Merge {old} into {kept}",
-                                               added=added, removed=found))
+    return changes.commit(kg, changes.Proposed(who, source, comment, added=added, removed=found))
 
 
 def replaced_by(kg: KnowledgeGraph, iri: str) -> str | None:

@@ -143,15 +143,14 @@ def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
     With `_check=1` (the page's live checks) only the judgement is answered, as JSON."""
     note = {name: request.form.get(name, "").strip() for name in ("source", "comment")}
     checking = request.form.get("_check") == "1"
-    if not note["source"] and not checking:
-        form.errors.append("Say where this comes from: a web address or a note (the Source field).")
+    missing = {} if checking else _missing_notes(note)
     proposal = _judge(form, iri, new)
     if checking:
         return responses.json_response({"ok": proposal is not None and not form.errors,
                                         "errors": form.errors,
                                         "fields": {f.key: f.errors for f in form.fields if f.errors}})
-    if proposal is None or form.errors:
-        return _form_page(form, status=422, **note)
+    if proposal is None or form.errors or missing:
+        return _form_page(form, status=422, note_errors=missing, **note)
     retried = _already_committed(request.form.get("change_id", ""))
     if retried is not None:  # the same form sent again: answer the first outcome
         return redirect(pages.href(_subject_of(retried, iri or "")) + f"?change={retried.id}", code=303)
@@ -166,7 +165,14 @@ def _save(who: curators.Curator, form: forms.Form, iri: str | None, new: bool):
     except KGError as refused:
         form.errors.append(refused.message)
         return _form_page(form, status=refused.status, **note)
-    return redirect(pages.href(_subject_of(change, iri)) + f"?change={change.id}", code=303)
+    return redirect(pages.href(iri) + f"?change={change.id}", code=303)
+
+
+def _missing_notes(note: dict[str, str]) -> dict[str, str]:
+    """{"source" or "comment": the message shown beside that field} for each one left empty:
+    every change says where it comes from and why (changes.commit refuses it too)."""
+    said = {"source": changes.MISSING_SOURCE, "comment": changes.MISSING_COMMENT}
+    return {name: message for name, message in said.items() if not note[name]}
 
 
 def _judge(form: forms.Form, iri: str | None, new: bool) -> tuple[str, list, list] | None:
@@ -199,9 +205,10 @@ def _already_committed(change_id: str) -> changes.Changeset | None:
 
 
 def _subject_of(change: changes.Changeset, fallback: str) -> str:
-    """Where a retried new-entity post lands: the entity the original change typed."""
+    """Where a retried new-entity post lands: the entity the original change typed (a new list's
+    items are typed too: their IRIs are made under the list's, so the shortest one is the list)."""
     typed = [s.subject.value for s in change.added if s.predicate.value.endswith("#type")]
-    return typed[0] if typed else fallback
+    return min(typed, key=len) if typed else fallback
 
 
 def _form_page(form: forms.Form, status: int = 200, **note):
@@ -209,7 +216,8 @@ def _form_page(form: forms.Form, status: int = 200, **note):
     title = f"Edit {_label(form.entity)}" if form.entity else f"New {form.cls_label}"
     return pages.page("curate_form.html", status=status, form=form, title=title,
                       choices=forms.choices_for(kg, form), change_id=writes.mint_change_id(),
-                      source=note.get("source", ""), comment=note.get("comment", ""))
+                      source=note.get("source", ""), comment=note.get("comment", ""),
+                      note_errors=note.get("note_errors", {}))
 
 
 def _label(iri: str) -> str:
@@ -301,16 +309,20 @@ def _confirmed(action: str, rest: str, act):
     who = require_curator()
     iri = entity_iri(rest)
     errors: list[str] = []
+    note = {name: request.form.get(name, "").strip() for name in ("source", "comment")}
+    missing: dict[str, str] = {}
     if request.method == "POST":
         kg = responses.kg()
+        missing = _missing_notes(note)
         try:
-            done = act(kg, iri, who, request.form.get("source", ""), request.form.get("comment", ""))
-            return redirect(url_for("curate.change", change_id=done.id), code=303)
+            if not missing:
+                done = act(kg, iri, who, note["source"], note["comment"])
+                return redirect(url_for("curate.change", change_id=done.id), code=303)
         except writes.Invalid as refused:
             shapes = forms.shapes_graph(kg)
             errors = sorted({f"{_label(v.focus)}: {forms.explain(shapes, v)}"
                              for v in refused.report.violations})
         except KGError as refused:
             errors = [refused.message]
-    return pages.page("curate_confirm.html", status=422 if errors else 200, action=action, iri=iri,
-                      label=_label(iri), rest=rest, errors=errors)
+    return pages.page("curate_confirm.html", status=422 if errors or missing else 200, action=action,
+                      iri=iri, label=_label(iri), rest=rest, errors=errors, note_errors=missing, **note)
