@@ -24,9 +24,9 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, URIRef
 
-from . import dataset, infer, terms, validate
 from ..errors import KGError
 from ..namespaces import graph_iri
+from . import dataset, infer, terms, validate
 
 Log = Callable[[str], None]
 KEEP_STORES = 3
