@@ -1,4 +1,4 @@
-"""`make bench`: mha-kg serve, the Oxigraph server and rdflib-endpoint, side by side in one run.
+"""`make bench`: mha-kg serve, the Oxigraph server, the floor and rdflib-endpoint, side by side in one run.
 
 For each scale: generate the synthetic project, start mha-kg cold (parse,
 infer, validate, persist), restart it warm, dump what it serves as N-Quads,
@@ -11,6 +11,7 @@ between the markers of docs/performance.md, and docs/img/benchmark.png.
 
     python -m benchmarks.run                       # scales 1 and 100
     SCALES=1,100,1000 python -m benchmarks.run
+    python -m benchmarks.run --scales 1000 --servers mha-kg,oxigraph   # the cold start at scale 1000
     python -m benchmarks.run --scales 0.2 --servers mha-kg --seconds 1 --no-docs   # the smoke run
 """
 
@@ -31,7 +32,7 @@ from . import driver, generate, report, servers
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = Path(__file__).resolve().parent / "queries"
-SERVERS = ("mha-kg", "oxigraph", "rdflib-endpoint")
+SERVERS = ("mha-kg", "oxigraph", "floor", "rdflib-endpoint")
 
 
 def load_queries() -> dict[str, str]:
@@ -46,9 +47,10 @@ def dump_nquads(state: Path, target: Path) -> int:
     return len(store)
 
 
-#: Measured together, in turns (driver.latencies). rdflib-endpoint is measured on its own:
+#: Measured together, in turns (driver.latencies); the floor is Flask on waitress over mha-kg's store
+#: with no checks (benchmarks/floor.py). rdflib-endpoint is measured on its own:
 #: it goes on computing a query after its client gave up, which would slow the others.
-TOGETHER = ("mha-kg", "oxigraph")
+TOGETHER = ("mha-kg", "oxigraph", "floor")
 
 
 def measure(running: list[servers.Running], queries: dict[str, str], args) -> dict[str, dict]:
@@ -90,6 +92,7 @@ def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
     print(f"scale {scale}: {result['triples']} triples; build {build['seconds']}", flush=True)
     starters = {"mha-kg": lambda: servers.start_mha_kg(project, state, work),  # the warm restart
                 "oxigraph": lambda: servers.start_oxigraph(nquads, work),
+                "floor": lambda: servers.start_floor(state, work),
                 "rdflib-endpoint": lambda: servers.start_rdflib_endpoint(nquads, work)}
     together = [name for name in args.servers if name in TOGETHER]
     groups = [together] if together else []

@@ -1,9 +1,10 @@
-"""The three servers under test, each started as a subprocess on loopback on the same data.
+"""The servers under test, each started as a subprocess on loopback on the same data.
 
 mha-kg starts from the project folder (Turtle, SHACL shapes, ontology) and
-pays for parsing, inference and validation; the other two start from the
-N-Quads mha-kg materialised (asserted plus inferred triples), so all three
-answer the same queries over the same triples.
+pays for parsing, inference and validation; the Oxigraph server and
+rdflib-endpoint start from the N-Quads mha-kg materialised (asserted plus
+inferred triples), and the floor (benchmarks/floor.py) opens mha-kg's own
+store, so all of them answer the same queries over the same triples.
 """
 
 from __future__ import annotations
@@ -142,6 +143,15 @@ def start_mha_kg(project: Path, state: Path, work: Path, timeout: float = 3600) 
                "--setting", "project_dir", str(project), "--setting", "state_dir", str(state)]
     return _launch("mha-kg", command, f"http://127.0.0.1:{port}/sparql", time.perf_counter(),
                    timeout, work / "mha-kg.log")
+
+
+def start_floor(state: Path, work: Path, timeout: float = 600) -> Running:
+    """benchmarks/floor.py (Flask, waitress, pyoxigraph, no checks) over mha-kg's own persisted store."""
+    store = next(p for p in (state / "stores").iterdir() if (p / "build.json").exists())
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.floor", "--store", str(store), "--port", str(port)]
+    return _launch("floor", command, f"http://127.0.0.1:{port}/sparql", time.perf_counter(), timeout,
+                   work / "floor.log")
 
 
 def start_oxigraph(nquads: Path, work: Path, timeout: float = 3600) -> Running:
