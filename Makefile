@@ -34,9 +34,10 @@ test: $(VENV)/.installed-test browser
 
 # The engine comparison (docs/performance.md), the search and reconciliation
 # figures (docs/search.md) and the 60-second load test (docs/security.md).
+SEARCH_SCALES ?= 1 100 1000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
-	$(BIN)/python -m benchmarks.search_bench --scale 1 100
+	$(BIN)/python -m benchmarks.search_bench --scale $(SEARCH_SCALES)
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 
 lint: $(VENV)/.installed-test

@@ -74,10 +74,21 @@ def markdown(results: dict) -> str:
                     + _extra(names, servers, lambda s: s["throughput"]["rps"], scale["scale"], "rps"))
         rows.append(["**start-up (s)**"] + [_startup(n, servers[n]) for n in names]
                     + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup"))
+        if {"mha-kg", "oxigraph"} <= set(names) and "cold_startup_cpu_s" in servers["mha-kg"]:
+            parts.append(_cold_line(servers["mha-kg"], servers["oxigraph"]))
         rows.append(["**peak memory (MB)**"] + [f"{servers[n]['peak_rss_mb']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["peak_rss_mb"], scale["scale"], "memory"))
         parts.append("\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n")
     return "\n".join(parts)
+
+
+def _cold_line(ours: dict, theirs: dict) -> str:
+    """The cold start against the Oxigraph server's load, wall and CPU (issue 18's comparison)."""
+    wall = ours["cold_startup_s"] / theirs["startup_s"] if theirs["startup_s"] else 0
+    cpu = ours["cold_startup_cpu_s"] / theirs["startup_cpu_s"] if theirs.get("startup_cpu_s") else 0
+    return (f"Cold start against the Oxigraph server's load and start: {ours['cold_startup_s']:.2f} s "
+            f"against {theirs['startup_s']:.2f} s wall ({wall:.2f}×), {ours['cold_startup_cpu_s']:.1f} s "
+            f"against {theirs.get('startup_cpu_s', 0):.1f} s of CPU ({cpu:.2f}×).\n")
 
 
 def _build(seconds: dict) -> str:
@@ -85,14 +96,20 @@ def _build(seconds: dict) -> str:
 
 
 def _startup(name: str, server: dict) -> str:
+    """Wall seconds, and CPU seconds (all threads and children), which a busy shared machine disturbs less."""
+    cpu = f", CPU {server['startup_cpu_s']:.1f}" if "startup_cpu_s" in server else ""
     if name == "mha-kg" and "cold_startup_s" in server:
-        return f"{server['startup_s']:.2f} (cold {server['cold_startup_s']:.2f})"
-    return f"{server['startup_s']:.2f}"
+        cold_cpu = f", CPU {server['cold_startup_cpu_s']:.1f}" if "cold_startup_cpu_s" in server else ""
+        return f"{server['startup_s']:.2f}{cpu} (cold {server['cold_startup_s']:.2f}{cold_cpu})"
+    return f"{server['startup_s']:.2f}{cpu}"
 
 
-def _startup_met(ours: dict, scale: float) -> str:
-    """A restart under 2 s at every scale; at scale 100, a cold start under 10 s as well."""
-    met = ours["startup_s"] < 2 and (scale != 100 or ours.get("cold_startup_s", 0) < 10)
+def _startup_met(ours: dict, theirs: dict, scale: float) -> str:
+    """A restart under 2 s at every scale; a cold start (validation and OWL-RL included) under 3 s at
+    scale 100 and within 2x of the Oxigraph server's load at scale 1000 and above (issue 18)."""
+    cold = ours.get("cold_startup_s", 0)
+    met = ours["startup_s"] < 2 and (scale != 100 or cold < 3) and \
+        (scale < 1000 or cold <= 2 * theirs["startup_s"])
     return "yes" if met else "**no**"
 
 
@@ -106,7 +123,7 @@ def _extra(names, servers, value, scale, kind) -> list[str]:
         elif kind == "memory" and scale >= 1000:  # the issue sets memory's target at scale 1000
             cells.append("yes" if ours <= 2 * theirs else "**no**")
         elif kind == "startup":
-            cells.append(_startup_met(servers["mha-kg"], scale))
+            cells.append(_startup_met(servers["mha-kg"], servers["oxigraph"], scale))
         else:
             cells.append("–")
     if {"mha-kg", "rdflib-endpoint"} <= set(names):

@@ -110,8 +110,10 @@ def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
         for server in running:
             entry = measured[server.name]
             entry["startup_s"] = server.startup_s
+            entry["startup_cpu_s"] = server.startup_cpu_s
             if server.name == "mha-kg":
                 entry["cold_startup_s"] = cold.startup_s
+                entry["cold_startup_cpu_s"] = cold.startup_cpu_s
             entry["peak_rss_mb"] = round(server.peak_rss / 2**20, 1)
             result["servers"][server.name] = entry
     return result
