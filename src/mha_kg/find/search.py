@@ -279,6 +279,7 @@ class Index:
             self.token_weights[v, :len(variant.tokens)] = [self.idf[t] for t in variant.tokens]
         self.kind_weights = np.array([KIND_WEIGHTS[v.kind] for v in self.variants])
         self.sorted_texts = [" ".join(sorted(v.tokens)) for v in self.variants]
+        self.entry_of = [v.entry for v in self.variants]
         self.described = np.array([v.kind == "description" for v in self.variants])
         self.position = position
         # one-letter tokens stand for a name's initial in these kinds of variant (`_score`'s rule)
@@ -326,8 +327,9 @@ class Index:
             if wanted:
                 candidates = [v for v in candidates
                               if not wanted.isdisjoint(self.records[self.variants[v].entry].types)]
+            entry_of = self.entry_of
             for v, score in self._scores(query_tokens, sims, candidates):
-                entry = self.variants[v].entry
+                entry = entry_of[v]
                 if entry not in best or score > best[entry][0]:
                     best[entry] = (score, v)
         if len(best) > limit:  # only the entities that can make the cut become hits
@@ -425,16 +427,15 @@ class Index:
             return []
         rows = np.array(candidates, dtype=np.int64)
         ids, weights = self.token_ids[rows], self.token_weights[rows]
-        initials = self.initial_kinds[rows][:, None]
+        table_row = self.initial_kinds[rows].astype(np.intp)[:, None]  # 1: the initials rule applies
         gathered = np.empty((len(query_tokens), *ids.shape))
         for i, q in enumerate(query_tokens):
-            similarity = np.zeros(len(self.vocabulary) + 1)
+            table = np.zeros((2, len(self.vocabulary) + 1))  # similarity without, and with, initials
             for t, value in sims.get(q, _NOTHING).items():
-                similarity[self.position[t]] = value
-            with_initial = similarity.copy()
+                table[:, self.position[t]] = value
             if q[0] in self.letters:  # an initial matches a word it begins, in person variants only
-                with_initial[self.letters[q[0]]] = 0.9
-            gathered[i] = np.where(initials, with_initial[ids], similarity[ids])
+                table[1, self.letters[q[0]]] = 0.9
+            gathered[i] = table[table_row, ids]
         query_weights = np.array([self.idf.get(q, self.max_idf) for q in query_tokens])
         precision = (query_weights[:, None] * gathered.max(axis=2)).sum(axis=0) / query_weights.sum()
         recall = (weights * gathered.max(axis=0)).sum(axis=1) / weights.sum(axis=1)
