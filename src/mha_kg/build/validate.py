@@ -71,7 +71,7 @@ def validate(data: Graph, shapes: Graph, oxigraph: ox.Store | None = None) -> Re
     store = functools.cache(lambda: oxigraph if oxigraph is not None else shacl_sparql.to_store(data))
 
     def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
-        return _oxigraph_results(conforms, results, core, in_oxigraph, store, store, data)
+        return _oxigraph_results(conforms, results, core, in_oxigraph, lambda: _Union(store()), store, data)
 
     if not _targeted(core.rest):
         return _report(*in_store(True, None))
@@ -118,11 +118,12 @@ def validate_store(store: ox.Store, graphs: list[str], shapes: Graph, closed: bo
 class _Union:
     """The union of some named graphs of a store, queried as the default graph."""
 
-    def __init__(self, store: ox.Store, graphs: list[str]) -> None:
+    def __init__(self, store: ox.Store, graphs: list[str] | None = None) -> None:
+        """`graphs` None: every graph of the store, the default one included (as shacl_sparql reads it)."""
         self.store = store
-        self.graphs = [ox.NamedNode(g) for g in graphs]
+        self.graphs = [None] if graphs is None else [ox.NamedNode(g) for g in graphs]
         # a list of default graphs made the core checks 3-5 times slower than the store's union
-        self.whole = shacl_scope.holds_only(store, graphs)
+        self.whole = graphs is None or shacl_scope.holds_only(store, graphs)
 
     def query(self, text: str):
         if self.whole:
