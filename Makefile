@@ -60,9 +60,10 @@ audit: $(VENV)/.installed-test audit-tools
 # The engine comparison (docs/performance.md), the search and reconciliation
 # figures (docs/search.md), the 60-second load test and the writes under read load
 # (docs/security.md).
+SEARCH_SCALES ?= 1 100 1000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
-	$(BIN)/python -m benchmarks.search_bench --scale 1 100
+	$(BIN)/python -m benchmarks.search_bench --scale $(SEARCH_SCALES)
 	$(BIN)/python -m benchmarks.openrefine_bench
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2

@@ -6,7 +6,9 @@ import re
 from pathlib import Path
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
-NAMES = {"mha-kg": "mha-kg", "oxigraph": "Oxigraph", "rdflib-endpoint": "rdflib-endpoint"}
+NAMES = {"mha-kg": "mha-kg", "oxigraph": "Oxigraph", "floor": "floor", "rdflib-endpoint": "rdflib-endpoint"}
+#: mha-kg's throughput at scale 1 against the floor (Flask, waitress, pyoxigraph, no checks): issue 18.
+FLOOR_TARGET = 0.8
 
 
 def _cell(entry: dict | None, key: str, timeout: float) -> str:
@@ -48,6 +50,8 @@ def markdown(results: dict) -> str:
             head += ["mha-kg ÷ Oxigraph (p50)", "target met"]
         if {"mha-kg", "rdflib-endpoint"} <= set(names):
             head += ["rdflib-endpoint ÷ mha-kg (p50)"]
+        if {"mha-kg", "floor"} <= set(names):
+            head += ["mha-kg ÷ floor"]
         rows = [head, ["---"] * len(head)]
         first = servers[names[0]]["queries"]
         for query in first:
@@ -63,15 +67,28 @@ def markdown(results: dict) -> str:
                 rdf = entries["rdflib-endpoint"]
                 row += [f">{timeout / (ours.get('p50_ms') or 1) * 1000:,.0f}×" if rdf["timed_out"]
                         and rdf["p50_ms"] is None else _ratio(rdf["p50_ms"], ours.get("p50_ms"))]
+            if {"mha-kg", "floor"} <= set(names):
+                row += [_ratio(ours.get("p50_ms"), entries["floor"]["p50_ms"])]
             rows.append(row)
         rows.append(["**throughput, c=8 (req/s)**"] + [f"{servers[n]['throughput']['rps']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["throughput"]["rps"], scale["scale"], "rps"))
         rows.append(["**start-up (s)**"] + [_startup(n, servers[n]) for n in names]
                     + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup"))
+        if {"mha-kg", "oxigraph"} <= set(names) and "cold_startup_cpu_s" in servers["mha-kg"]:
+            parts.append(_cold_line(servers["mha-kg"], servers["oxigraph"]))
         rows.append(["**peak memory (MB)**"] + [f"{servers[n]['peak_rss_mb']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["peak_rss_mb"], scale["scale"], "memory"))
         parts.append("\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n")
     return "\n".join(parts)
+
+
+def _cold_line(ours: dict, theirs: dict) -> str:
+    """The cold start against the Oxigraph server's load, wall and CPU (issue 18's comparison)."""
+    wall = ours["cold_startup_s"] / theirs["startup_s"] if theirs["startup_s"] else 0
+    cpu = ours["cold_startup_cpu_s"] / theirs["startup_cpu_s"] if theirs.get("startup_cpu_s") else 0
+    return (f"Cold start against the Oxigraph server's load and start: {ours['cold_startup_s']:.2f} s "
+            f"against {theirs['startup_s']:.2f} s wall ({wall:.2f}×), {ours['cold_startup_cpu_s']:.1f} s "
+            f"against {theirs.get('startup_cpu_s', 0):.1f} s of CPU ({cpu:.2f}×).\n")
 
 
 def _build(seconds: dict) -> str:
@@ -79,14 +96,20 @@ def _build(seconds: dict) -> str:
 
 
 def _startup(name: str, server: dict) -> str:
+    """Wall seconds, and CPU seconds (all threads and children), which a busy shared machine disturbs less."""
+    cpu = f", CPU {server['startup_cpu_s']:.1f}" if "startup_cpu_s" in server else ""
     if name == "mha-kg" and "cold_startup_s" in server:
-        return f"{server['startup_s']:.2f} (cold {server['cold_startup_s']:.2f})"
-    return f"{server['startup_s']:.2f}"
+        cold_cpu = f", CPU {server['cold_startup_cpu_s']:.1f}" if "cold_startup_cpu_s" in server else ""
+        return f"{server['startup_s']:.2f}{cpu} (cold {server['cold_startup_s']:.2f}{cold_cpu})"
+    return f"{server['startup_s']:.2f}{cpu}"
 
 
-def _startup_met(ours: dict, scale: float) -> str:
-    """A restart under 2 s at every scale; at scale 100, a cold start under 10 s as well."""
-    met = ours["startup_s"] < 2 and (scale != 100 or ours.get("cold_startup_s", 0) < 10)
+def _startup_met(ours: dict, theirs: dict, scale: float) -> str:
+    """A restart under 2 s at every scale; a cold start (validation and OWL-RL included) under 3 s at
+    scale 100 and within 2x of the Oxigraph server's load at scale 1000 and above (issue 18)."""
+    cold = ours.get("cold_startup_s", 0)
+    met = ours["startup_s"] < 2 and (scale != 100 or cold < 3) and \
+        (scale < 1000 or cold <= 2 * theirs["startup_s"])
     return "yes" if met else "**no**"
 
 
@@ -100,11 +123,17 @@ def _extra(names, servers, value, scale, kind) -> list[str]:
         elif kind == "memory" and scale >= 1000:  # the issue sets memory's target at scale 1000
             cells.append("yes" if ours <= 2 * theirs else "**no**")
         elif kind == "startup":
-            cells.append(_startup_met(servers["mha-kg"], scale))
+            cells.append(_startup_met(servers["mha-kg"], servers["oxigraph"], scale))
         else:
             cells.append("–")
     if {"mha-kg", "rdflib-endpoint"} <= set(names):
         cells.append(_ratio(value(servers["rdflib-endpoint"]), value(servers["mha-kg"])))
+    if {"mha-kg", "floor"} <= set(names):
+        ours, floor = value(servers["mha-kg"]), value(servers["floor"])
+        cell = _ratio(ours, floor)
+        if kind == "rps" and scale <= 1 and floor:
+            cell += f" (target {FLOOR_TARGET}×: {'yes' if ours >= FLOOR_TARGET * floor else '**no**'})"
+        cells.append(cell)
     return cells
 
 

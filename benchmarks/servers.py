@@ -1,14 +1,16 @@
-"""The three servers under test, each started as a subprocess on loopback on the same data.
+"""The servers under test, each started as a subprocess on loopback on the same data.
 
 mha-kg starts from the project folder (Turtle, SHACL shapes, ontology) and
-pays for parsing, inference and validation; the other two start from the
-N-Quads mha-kg materialised (asserted plus inferred triples), so all three
-answer the same queries over the same triples.
+pays for parsing, inference and validation; the Oxigraph server and
+rdflib-endpoint start from the N-Quads mha-kg materialised (asserted plus
+inferred triples), and the floor (benchmarks/floor.py) opens mha-kg's own
+store, so all of them answer the same queries over the same triples.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import shutil
 import socket
 import subprocess
@@ -37,6 +39,7 @@ class Running:
     url: str
     process: subprocess.Popen
     startup_s: float
+    startup_cpu_s: float = 0.0  # CPU seconds spent starting (all threads and children): steadier than wall
     _sampler: MemorySampler | None = None
 
     def watch_memory(self) -> None:
@@ -121,7 +124,7 @@ def wait_ready(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 
 def _launch(name: str, command: list[str], url: str, started: float, timeout: float,
-            log: Path) -> Running:
+            log: Path, cpu_before: float = 0.0) -> Running:
     handle = open(log, "wb")  # noqa: SIM115 - the server's whole life
     process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT)
     running = Running(name, url, process, 0.0)
@@ -132,7 +135,24 @@ def _launch(name: str, command: list[str], url: str, started: float, timeout: fl
         running.stop()
         raise
     running.startup_s = round(time.perf_counter() - started, 3)
+    running.startup_cpu_s = round(cpu_before + _cpu_seconds(process.pid), 3)
     return running
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its children so far."""
+    try:
+        times = psutil.Process(pid).cpu_times()
+        children = sum(c.cpu_times().user + c.cpu_times().system
+                       for c in psutil.Process(pid).children(recursive=True))
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system + times.children_user + times.children_system + children
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def start_mha_kg(project: Path, state: Path, work: Path, timeout: float = 3600) -> Running:
@@ -144,18 +164,28 @@ def start_mha_kg(project: Path, state: Path, work: Path, timeout: float = 3600) 
                    timeout, work / "mha-kg.log")
 
 
+def start_floor(state: Path, work: Path, timeout: float = 600) -> Running:
+    """benchmarks/floor.py (Flask, waitress, pyoxigraph, no checks) over mha-kg's own persisted store."""
+    store = next(p for p in (state / "stores").iterdir() if (p / "build.json").exists())
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.floor", "--store", str(store), "--port", str(port)]
+    return _launch("floor", command, f"http://127.0.0.1:{port}/sparql", time.perf_counter(), timeout,
+                   work / "floor.log")
+
+
 def start_oxigraph(nquads: Path, work: Path, timeout: float = 3600) -> Running:
     """`oxigraph load` then `oxigraph serve-read-only --union-default-graph`; both count as start-up."""
     location = work / "oxigraph-store"
     shutil.rmtree(location, ignore_errors=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _children_cpu()
     subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(location), "--file", str(nquads)],
                    check=True, capture_output=True)
+    loading_cpu = _children_cpu() - cpu
     port = free_port()
     command = [str(BIN / "oxigraph"), "serve-read-only", "--location", str(location),
                "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
     return _launch("oxigraph", command, f"http://127.0.0.1:{port}/query", started, timeout,
-                   work / "oxigraph.log")
+                   work / "oxigraph.log", cpu_before=loading_cpu)
 
 
 def start_rdflib_endpoint(nquads: Path, work: Path, timeout: float = 3600) -> Running:

@@ -19,14 +19,14 @@ def test_generator_is_deterministic_and_scales(tmp_path):
 
 
 def test_benchmark_smoke_run_produces_the_table_and_plot(tmp_path):
-    results = run.main(["--scales", "0.2", "--servers", "mha-kg,oxigraph", "--samples", "3",
+    results = run.main(["--scales", "0.2", "--servers", "mha-kg,oxigraph,floor", "--samples", "3",
                         "--budget", "0.5", "--seconds", "1", "--concurrency", "2", "--timeout", "20",
                         "--out", str(tmp_path / "results"), "--docs", str(tmp_path / "docs")])
     saved = json.loads(next((tmp_path / "results").glob("*.json")).read_text())
     assert saved["scales"][0]["triples"] == results["scales"][0]["triples"] > 1000
     queries = run.load_queries()
     assert len(queries) >= 10
-    for name in ("mha-kg", "oxigraph"):
+    for name in ("mha-kg", "oxigraph", "floor"):  # the floor: Flask over the same store, no checks
         server = saved["scales"][0]["servers"][name]
         assert set(server["queries"]) == set(queries)
         assert all(q["errors"] == 0 and q["samples"] > 0 for q in server["queries"].values()), name
@@ -34,4 +34,5 @@ def test_benchmark_smoke_run_produces_the_table_and_plot(tmp_path):
         assert server["peak_rss_mb"] > 0
     page = (tmp_path / "docs" / "performance.md").read_text()
     assert report.START in page and "| 12-ask |" in page and "mha-kg ÷ Oxigraph" in page
+    assert "mha-kg ÷ floor" in page
     assert (tmp_path / "docs" / "img" / "benchmark.png").stat().st_size > 1000

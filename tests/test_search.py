@@ -11,6 +11,8 @@ from bs4 import BeautifulSoup
 from mha_kg.find import search
 from mha_kg.kg import KnowledgeGraph
 
+from .conftest import make_settings
+
 
 def test_labelled_set_is_big_enough_and_names_real_entities(kg):
     rows = labelled()
@@ -77,3 +79,37 @@ def test_index_follows_the_store(settings, tmp_path):
         assert search.rebuild(second) is not index
     finally:
         second.close()
+
+
+def _scored_one_by_one(index: search.Index, query: str, limit: int) -> list[tuple[str, float]]:
+    """The ranking by `Index._score`, candidate after candidate: what `search` computes at once."""
+    best: dict[int, float] = {}
+    for query_tokens in index._readings(query):
+        sims = index._similar(query_tokens)
+        for v in index._candidates(sims):
+            entry = index.variants[v].entry
+            best[entry] = max(best.get(entry, -1.0), index._score(query_tokens, index.variants[v], sims))
+    ranked = sorted(best.items(), key=lambda es: (-es[1], index.records[es[0]].name))
+    return [(index.records[e].iri, score) for e, score in ranked[:limit]]
+
+
+def test_vectorised_scores_equal_scoring_each_candidate(tmp_path):
+    from benchmarks import generate
+
+    project = generate.write_project(3, tmp_path / "project", seed=5)
+    settings = make_settings(tmp_path / "state", project_dir=str(project), validate=False)
+    generated = KnowledgeGraph.open(settings, log=lambda _: None)
+    try:
+        index = search.Index(search.collect(generated))
+        names = [r.name for r in index.records[::7]] + [row["query"] for row in labelled()]
+        names += ["J Smith", "prof a b jones", "uni hosp", "Univ. of Leicestre"]  # initials, typos
+        compared = 0
+        for name in names:
+            expected = _scored_one_by_one(index, name, 10)
+            found = [(h.record.iri, h.score) for h in index.search(name, [], 10)]
+            assert [iri for iri, _ in found] == [iri for iri, _ in expected], name
+            assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(found, expected, strict=True)), name
+            compared += bool(found)
+        assert compared > len(names) // 2
+    finally:
+        generated.close()

@@ -54,7 +54,7 @@ def reach(shapes: Graph, closed: bool, roots: set | None = None) -> Scope | None
     (a process validating the targets of some shapes needs no more).
     """
     if any((None, p, None) in shapes for p in _OPEN) or \
-            (None, SH.closed, None) in shapes or _implicit_targets(shapes):
+            (None, SH.closed, None) in shapes or has_implicit_targets(shapes):
         return None
     nodes = _reachable(shapes, roots) if roots is not None else None
     predicates: set[str] = set()
@@ -64,7 +64,7 @@ def reach(shapes: Graph, closed: bool, roots: set | None = None) -> Scope | None
                 return None
     classes = {str(c) for p in (SH["class"], SH.targetClass) for node, c in shapes.subject_objects(p)
                if nodes is None or node in nodes}
-    if str(RDF.type) in predicates or not closed or any(_is_noise_class(c) for c in classes):
+    if str(RDF.type) in predicates or not closed or any(is_noise_class(c) for c in classes):
         predicates |= {str(RDF.type), str(RDFS.subClassOf)}
         return Scope(frozenset(predicates), None)
     return Scope(frozenset(predicates), frozenset(classes))
@@ -123,13 +123,13 @@ def _path_iris(shapes: Graph, path, found: set[str], depth: int = 0) -> bool:
     return _path_iris(shapes, inner[0][1], found, depth + 1)
 
 
-def _implicit_targets(shapes: Graph) -> bool:
+def has_implicit_targets(shapes: Graph) -> bool:
     """A shape that is also a class targets that class's instances (SHACL 2.1.3.3)."""
     classes = set(shapes.subjects(RDF.type, RDFS.Class)) | set(shapes.subjects(RDF.type, OWL.Class))
     return any((c, RDF.type, kind) in shapes for c in classes for kind in (SH.NodeShape, SH.PropertyShape))
 
 
-def _is_noise_class(iri: str) -> bool:
+def is_noise_class(iri: str) -> bool:
     """A class the inferred graph does not hold types of (see infer.is_noise)."""
     node = URIRef(iri)
     return infer.is_noise((URIRef("urn:x-mha-kg:instance"), RDF.type, node)) or iri.startswith(_SH)
@@ -165,7 +165,7 @@ def default_graph_copy(store: ox.Store, graphs: list[str]) -> ox.Store:
     made that query 300 times slower again (measured, not understood).
     """
     copy = ox.Store()
-    if _holds_only(store, graphs):  # the build's store: let Oxigraph's writer and parser copy
+    if holds_only(store, graphs):  # the build's store: let Oxigraph's writer and parser copy
         copy.bulk_extend(ox.parse(_as_ntriples(store, graphs), format=ox.RdfFormat.N_TRIPLES))
         return copy
     wanted = {ox.NamedNode(name) for name in graphs}
@@ -174,7 +174,7 @@ def default_graph_copy(store: ox.Store, graphs: list[str]) -> ox.Store:
     return copy
 
 
-def _holds_only(store: ox.Store, graphs: list[str]) -> bool:
+def holds_only(store: ox.Store, graphs: list[str]) -> bool:
     """True when every quad of the store is in one of the named `graphs`."""
     empty_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is None
     return empty_default and {g.value for g in store.named_graphs()} <= set(graphs)

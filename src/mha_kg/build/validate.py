@@ -12,6 +12,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.plugins.sparql import processor
 
-from . import shacl_scope, shacl_sparql
+from . import shacl_core, shacl_scope, shacl_sparql
 
 
 @dataclass
@@ -60,51 +61,98 @@ class Report:
 def validate(data: Graph, shapes: Graph, oxigraph: ox.Store | None = None) -> Report:
     """SHACL results for `data`; `oxigraph`, when given, is a store holding the same triples.
 
-    pyshacl works in place (no copy of the data: nothing here infers or runs
-    sh:rule), and the SHACL-SPARQL constraints run in Oxigraph.
+    The core and SPARQL-based constraints that have a query form run in
+    Oxigraph (shacl_core, shacl_sparql); pyshacl validates, in place, only
+    the shapes left (nothing here infers or runs sh:rule).
     """
-    shapes, in_oxigraph = shacl_sparql.split(shapes)  # SPARQL constraints: all focus nodes at once
-    return _validate(data, shapes, in_oxigraph, oxigraph)
+    rest, in_oxigraph = shacl_sparql.split(shapes)
+    core = shacl_core.split(shapes, rest) if shacl_core.stored_as_written(data) else \
+        shacl_core.Core([], rest, None)
+    store = functools.cache(lambda: oxigraph if oxigraph is not None else shacl_sparql.to_store(data))
+
+    def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
+        return _oxigraph_results(conforms, results, core, in_oxigraph, lambda: _Union(store()), store, data)
+
+    if not _targeted(core.rest):
+        return _report(*in_store(True, None))
+    return _report(*_pyshacl_in_parallel(lambda _half, _roots: data, core.rest, len(data), then=in_store))
 
 
 def validate_store(store: ox.Store, graphs: list[str], shapes: Graph, closed: bool) -> Report:
     """SHACL results for the union of `graphs` in an Oxigraph store, as `validate` would give.
 
-    pyshacl is handed only the triples its shapes can read (shacl_scope.reach;
-    `closed`: the graphs hold their own OWL-RL closure), each of two processes
-    copying out what its half of the shapes reads; the SPARQL constraints run
-    over a default-graph copy of the union.
+    The core constraints with a query form run in Oxigraph over the union of
+    `graphs` (shacl_core; `closed`: the graphs hold their own OWL-RL closure),
+    while a thread copies the union into a default graph for the SPARQL-based
+    ones (shacl_sparql: some are far slower over a union; Oxigraph releases
+    the interpreter lock as it copies). pyshacl validates the shapes left, if
+    any, handed only the triples they can read (shacl_scope.reach), each of
+    two processes copying out what its half of the shapes reads.
     """
-    shapes, in_oxigraph = shacl_sparql.split(shapes)
+    rest, in_oxigraph = shacl_sparql.split(shapes)
+    core = shacl_core.split(shapes, rest, closed)
+    union = _Union(store, graphs)
+    with ThreadPoolExecutor(1) as pool:
+        copy = pool.submit(shacl_scope.default_graph_copy, store, graphs) if in_oxigraph else None
 
-    def data_for(half: Graph, roots: set) -> Graph:
-        return shacl_scope.to_rdflib(store, graphs, shacl_scope.reach(half, closed, roots))
+        def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
+            return _oxigraph_results(conforms, results, core, in_oxigraph, lambda: union,
+                                     lambda: copy.result())
 
-    @functools.cache
-    def cost(shape) -> float:  # asked twice per shape while balancing
-        return shacl_scope.cost(store, graphs, shapes, shape)
+        if not _targeted(core.rest):
+            return _report(*in_store(True, None))
 
-    def sparql(conforms: bool, results: Graph) -> tuple[bool, Graph]:
-        return _sparql_results(conforms, results, in_oxigraph,
-                               lambda: shacl_scope.default_graph_copy(store, graphs))
+        def data_for(half: Graph, roots: set) -> Graph:
+            return shacl_scope.to_rdflib(store, graphs, shacl_scope.reach(half, closed, roots))
 
-    # `then` copies the store for Oxigraph in this process: about two cost units a triple (measured)
-    head_start = 2.0 * len(store) if in_oxigraph else 0.0
-    conforms, results = _pyshacl_in_parallel(data_for, shapes, len(store), cost, then=sparql,
-                                             head_start=head_start)
+        @functools.cache
+        def cost(shape) -> float:  # asked twice per shape while balancing
+            return shacl_scope.cost(store, graphs, core.rest, shape)
+
+        # `then` runs the queries in this process: about two cost units a triple (measured)
+        head_start = 2.0 * len(store) if in_oxigraph or core.plans else 0.0
+        return _report(*_pyshacl_in_parallel(data_for, core.rest, len(store), cost, then=in_store,
+                                             head_start=head_start))
+
+
+class _Union:
+    """The union of some named graphs of a store, queried as the default graph."""
+
+    def __init__(self, store: ox.Store, graphs: list[str] | None = None) -> None:
+        """`graphs` None: every graph of the store, the default one included (as shacl_sparql reads it)."""
+        self.store = store
+        self.graphs = [None] if graphs is None else [ox.NamedNode(g) for g in graphs]
+        # a list of default graphs made the core checks 3-5 times slower than the store's union
+        self.whole = graphs is None or shacl_scope.holds_only(store, graphs)
+
+    def query(self, text: str):
+        if self.whole:
+            return self.store.query(text, use_default_graph_as_union=True)
+        return self.store.query(text, default_graph=self.graphs)
+
+
+def _report(conforms: bool, results: Graph) -> Report:
     return Report(conforms=conforms, violations=violations(results), graph=results)
 
 
-def _validate(data: Graph, shapes: Graph, in_oxigraph: list, oxigraph: ox.Store | None) -> Report:
-    conforms, results = _pyshacl_in_parallel(lambda _half, _roots: data, shapes, len(data))
-    conforms, results = _sparql_results(
-        conforms, results, in_oxigraph,
-        lambda: oxigraph if oxigraph is not None else shacl_sparql.to_store(data))
-    return Report(conforms=conforms, violations=violations(results), graph=results)
+def _targeted(shapes: Graph) -> bool:
+    """True when some shape still has targets (pyshacl has work to do)."""
+    return any((None, p, None) in shapes for p in _TARGETS) or shacl_scope.has_implicit_targets(shapes)
+
+
+def _oxigraph_results(conforms: bool, results: Graph | None, core: shacl_core.Core, in_oxigraph: list,
+                      core_store: Callable, sparql_store: Callable,
+                      data: Graph | None = None) -> tuple[bool, Graph]:
+    """pyshacl's results (None: pyshacl had nothing to do) with those of the constraints run by Oxigraph."""
+    if core.plans or results is None:
+        core_conforms, core_results = shacl_core.evaluate(core_store(), core, data)
+        conforms = conforms and core_conforms
+        results = core_results if results is None else _merge(results, core_results)
+    return _sparql_results(conforms, results, in_oxigraph, sparql_store)
 
 
 def _sparql_results(conforms: bool, results: Graph, in_oxigraph: list, store_for) -> tuple[bool, Graph]:
-    """Add the SHACL-SPARQL constraints' results, evaluated by Oxigraph, to pyshacl's."""
+    """Add the SHACL-SPARQL constraints' results, evaluated by Oxigraph, to the others."""
     if in_oxigraph:
         store = store_for()
         for constraint in in_oxigraph:

@@ -21,6 +21,8 @@ when the engine or its data changes (`index_for`, `rebuild`).
 from __future__ import annotations
 
 import bisect
+import functools
+import heapq
 import math
 import re
 import threading
@@ -31,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..kg import KnowledgeGraph
@@ -81,6 +84,9 @@ STOPWORDS = {"of", "the", "and", "for", "at", "in", "on", "a", "an"}
 KIND_WEIGHTS = {"name": 1.0, "alt": 1.0, "person": 1.0, "initials": 0.95, "acronym": 0.9,
                 "family": 0.85, "description": 0.6}
 EXACT_KINDS = ("name", "alt")
+_NOTHING: dict[str, float] = {}
+#: Query tokens whose similar vocabulary tokens an index remembers (a batch repeats its words).
+_SIMILAR_CACHE = 4096
 
 
 # ---------------------------------------------------------------------------- text
@@ -258,7 +264,33 @@ class Index:
         count = len(self.variants) or 1
         self.idf = {t: math.log((count + 1) / (len(p) + 1)) + 1 for t, p in self.postings.items()}
         self.max_idf = math.log(count + 1) + 1
+        self._arrays()
         self.build_seconds = time.perf_counter() - started
+
+    def _arrays(self) -> None:
+        """The variants as arrays, for scoring all of a query's candidates at once (`_scores`).
+
+        Row v of `token_ids` holds variant v's tokens as vocabulary positions, padded with
+        a position whose similarity is always 0; `token_weights` their idf (0 for padding).
+        """
+        position = {t: i for i, t in enumerate(self.vocabulary)}
+        width = max((len(v.tokens) for v in self.variants), default=1)
+        pad = len(self.vocabulary)
+        self.token_ids = np.full((len(self.variants), width), pad, dtype=np.int32)
+        self.token_weights = np.zeros((len(self.variants), width))
+        for v, variant in enumerate(self.variants):
+            self.token_ids[v, :len(variant.tokens)] = [position[t] for t in variant.tokens]
+            self.token_weights[v, :len(variant.tokens)] = [self.idf[t] for t in variant.tokens]
+        self.kind_weights = np.array([KIND_WEIGHTS[v.kind] for v in self.variants])
+        self.sorted_texts = [" ".join(sorted(v.tokens)) for v in self.variants]
+        self.entry_of = [v.entry for v in self.variants]
+        self.described = np.array([v.kind == "description" for v in self.variants])
+        self.position = position
+        # one-letter tokens stand for a name's initial in these kinds of variant (`_score`'s rule)
+        self.initial_kinds = np.array([v.kind in ("initials", "person") for v in self.variants])
+        self.letters = {t: i for t, i in position.items() if len(t) == 1}
+        # a batch repeats its words; lru_cache is safe across the server's threads
+        self._similar_to = functools.lru_cache(maxsize=_SIMILAR_CACHE)(self._similar_to)
 
     def _add(self, i: int, record: Record) -> None:
         def variant(text_tokens: Iterable[str], kind: str) -> None:
@@ -292,19 +324,24 @@ class Index:
     def search(self, query: str, types: Sequence[str] = (), limit: int = 10) -> list[Hit]:
         """Entities ranked by how well one of their names matches the query (best first)."""
         wanted = set(types)
-        best: dict[int, Hit] = {}
+        best: dict[int, tuple[float, int]] = {}  # entity -> (score, its best variant)
         for query_tokens in self._readings(query):
             sims = self._similar(query_tokens)
-            for v in self._candidates(sims):
-                variant = self.variants[v]
-                record = self.records[variant.entry]
-                if wanted and wanted.isdisjoint(record.types):
-                    continue
-                score = self._score(query_tokens, variant, sims)
-                if variant.entry not in best or score > best[variant.entry].score:
-                    best[variant.entry] = Hit(record, score, variant.kind, {"name": score})
-        ranked = sorted(best.values(), key=lambda h: (-h.score, h.record.name))
-        return ranked[:limit]
+            candidates = list(self._candidates(sims))
+            if wanted:
+                candidates = [v for v in candidates
+                              if not wanted.isdisjoint(self.records[self.variants[v].entry].types)]
+            entry_of = self.entry_of
+            for v, score in self._scores(query_tokens, sims, candidates):
+                entry = entry_of[v]
+                if entry not in best or score > best[entry][0]:
+                    best[entry] = (score, v)
+        if len(best) > limit:  # only the entities that can make the cut become hits
+            cut = heapq.nlargest(limit, (score for score, _ in best.values()))[-1]
+            best = {e: sv for e, sv in best.items() if sv[0] >= cut}
+        hits = [Hit(self.records[e], score, self.variants[v].kind, {"name": score})
+                for e, (score, v) in best.items()]
+        return sorted(hits, key=lambda h: (-h.score, h.record.name))[:limit]
 
     def exact_matches(self, query: str, types: Sequence[str] = ()) -> set[str]:
         """IRIs whose name or alternate name is the query (normalised), of one of the types."""
@@ -345,24 +382,28 @@ class Index:
         """For each query token, the vocabulary tokens it may stand for, with a similarity in 0..1."""
         sims: dict[str, dict[str, float]] = {}
         for q in set(query_tokens):
-            found: dict[str, float] = {}
-            if q in self.postings:
-                found[q] = 1.0
-            if len(q) >= 3:
-                at = bisect.bisect_left(self.vocabulary, q)
-                for t in self.vocabulary[at:at + 200]:
-                    if not t.startswith(q):
-                        break
-                    found.setdefault(t, 0.85)
-                for k in range(3, len(q)):
-                    if q[:k] in self.postings:
-                        found.setdefault(q[:k], 0.85)
-            if len(q) >= 4:
-                for t, score, _ in process.extract(q, self.vocabulary, scorer=fuzz.ratio,
-                                                   score_cutoff=80, limit=50):
-                    found.setdefault(t, score / 100)
-            sims[q] = found
+            sims[q] = self._similar_to(q)
         return sims
+
+    def _similar_to(self, q: str) -> dict[str, float]:
+        """The vocabulary tokens one query token may stand for (a column of `_similar`)."""
+        found: dict[str, float] = {}
+        if q in self.postings:
+            found[q] = 1.0
+        if len(q) >= 3:
+            at = bisect.bisect_left(self.vocabulary, q)
+            for t in self.vocabulary[at:at + 200]:
+                if not t.startswith(q):
+                    break
+                found.setdefault(t, 0.85)
+            for k in range(3, len(q)):
+                if q[:k] in self.postings:
+                    found.setdefault(q[:k], 0.85)
+        if len(q) >= 4:
+            for t, score, _ in process.extract(q, self.vocabulary, scorer=fuzz.ratio,
+                                               score_cutoff=80, limit=50):
+                found.setdefault(t, score / 100)
+        return found
 
     def _candidates(self, sims: dict[str, dict[str, float]]) -> set[int]:
         """Variants sharing a token with the query; only through its rarer tokens when it has some.
@@ -374,6 +415,46 @@ class Index:
         tokens_seen = {t for found in sims.values() for t in found}
         rare = {t for t in tokens_seen if len(self.postings[t]) <= common}
         return {v for t in (rare or tokens_seen) for v in self.postings[t]}
+
+    def _scores(self, query_tokens: tuple[str, ...], sims: dict[str, dict[str, float]],
+                candidates: list[int]) -> list[tuple[int, float]]:
+        """`_score` of every candidate, computed for all of them at once with numpy.
+
+        For each query token, a similarity vector over the vocabulary is gathered at
+        every candidate's tokens (with `_score`'s rule for initials in person variants):
+        the row maxima give precision, the maxima over query tokens at each variant
+        token give recall. A query with a one-letter token goes through `_score`.
+        """
+        if any(len(q) == 1 for q in query_tokens):
+            return [(v, self._score(query_tokens, self.variants[v], sims)) for v in candidates]
+        if not candidates:
+            return []
+        rows = np.array(candidates, dtype=np.int64)
+        ids, weights = self.token_ids[rows], self.token_weights[rows]
+        table_row = self.initial_kinds[rows].astype(np.intp)[:, None]  # 1: the initials rule applies
+        gathered = np.empty((len(query_tokens), *ids.shape))
+        for i, q in enumerate(query_tokens):
+            table = np.zeros((2, len(self.vocabulary) + 1))  # similarity without, and with, initials
+            for t, value in sims.get(q, _NOTHING).items():
+                table[:, self.position[t]] = value
+            if q[0] in self.letters:  # an initial matches a word it begins, in person variants only
+                table[1, self.letters[q[0]]] = 0.9
+            gathered[i] = table[table_row, ids]
+        query_weights = np.array([self.idf.get(q, self.max_idf) for q in query_tokens])
+        precision = (query_weights[:, None] * gathered.max(axis=2)).sum(axis=0) / query_weights.sum()
+        recall = (weights * gathered.max(axis=0)).sum(axis=1) / weights.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f_half = np.where(precision + recall > 0,
+                              1.25 * precision * recall / (0.25 * precision + recall), 0.0)
+        # token_sort_ratio is ratio over the sorted words: the variants' are sorted once, at build
+        texts = [self.sorted_texts[v] for v in candidates]
+        sort_ratio = process.cdist([" ".join(sorted(query_tokens))], texts, scorer=fuzz.ratio,
+                                   dtype=np.float64)[0] / 100
+        named = 100 * self.kind_weights[rows] * (0.8 * f_half + 0.2 * sort_ratio)
+        described = self.described[rows]
+        scores = np.where(described, 100 * KIND_WEIGHTS["description"] * precision, named).tolist()
+        return [(v, score if plain else round(score, 2))
+                for v, score, plain in zip(candidates, scores, described.tolist(), strict=True)]
 
     def _score(self, query_tokens: tuple[str, ...], variant: Variant,
                sims: dict[str, dict[str, float]]) -> float:
