@@ -63,14 +63,14 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from ..build import changesets, store, validate
+from ..build import changesets, dataset, increment, store, validate
 from ..build.changesets import Delta, Meta
 from ..errors import KGError, bad_request
 from ..kg import KnowledgeGraph
 from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri, graph_kind
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
-from . import updates
+from . import scoped, updates
 from .journal import Journal, file_digest, hold_writer_lock, try_writer_lock
 
 __all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
@@ -338,7 +338,7 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     store.write_synced(path, changesets.to_trig(history, kg.base))
     try:
         inputs = dataclasses.replace(kg.inputs, changes=[*journal.files(entries), path])
-        info = store.ensure(inputs, Path(kg.settings["state_dir"]))
+        info = (_derived(kg, inputs) or store.ensure(inputs, Path(kg.settings["state_dir"])))
         if info.skipped:  # the input files were edited under the running server
             raise KGError(f"the input files changed since the server started, and change "
                           f"{info.skipped[0][0]} no longer applies to them; nothing was changed. "
@@ -356,6 +356,48 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     engine.switch(info.path)
     kg.build = info
     return change
+
+
+#: Changes larger than this are committed by a whole rebuild (the fast path is for edits).
+FAST_PATH_MAX_QUADS = 1000
+
+
+def _derived(kg: KnowledgeGraph, inputs: dataset.Inputs) -> store.BuildInfo | None:
+    """The store a restart would build from `inputs`, made from the served one around the
+    last change alone (an edit in well under a second at any scale), or None when that cannot be
+    proved and the caller rebuilds the whole store.
+
+    Proved when: the served store was built from the same files (its fingerprint is that of
+    `inputs` without this change: nothing edited under the server), with the fast closure, over
+    the standard graphs only; the change is an edit (at most FAST_PATH_MAX_QUADS quads) that
+    leaves the schema alone, so the closure moves only around the change's terms
+    (build/increment.py); and the shapes' results move only at the nodes the change can affect
+    (scoped.py). tests/test_fastwrite.py checks the store equal to a whole rebuild.
+    """
+    served = kg.build
+    history = changesets.read(inputs.changes[-1])  # read back as a restart reads it
+    delta = changesets.delta(history, kg.base)
+    standard = {graph_iri(kg.base, name) for name in (*WRITABLE_GRAPHS, "inferred")}
+    asserted = sorted(g for g in served.graphs if graph_kind(kg.base, g) != "change"
+                      and g != kg.graph("inferred"))
+    if (served.closure != "fast" or not (inputs.infer and inputs.validate)
+            or len(delta.added) + len(delta.removed) > FAST_PATH_MAX_QUADS
+            or not set(asserted) <= standard
+            or dataclasses.replace(inputs, changes=inputs.changes[:-1]).fingerprint()
+            != served.fingerprint):
+        return None
+    engine = _embedded(kg)
+    grown = increment.closure_delta(engine.store, [*asserted], kg.graph("inferred"),
+                                    kg.graph("ontology"), delta.added, delta.removed)
+    if grown is None:
+        return None
+    report = scoped.check(kg, delta.added, delta.removed)
+    if not report.conforms:
+        raise store.Nonconforming(report)
+    inferred_added, inferred_removed = grown
+    return store.derive(served, inputs, Path(kg.settings["state_dir"]),
+                        [*delta.removed, *inferred_removed],
+                        [*delta.added, *history, *inferred_added])
 
 
 def mint_change_id() -> str:
