@@ -13,6 +13,10 @@ closure and the shapes then see the standard graphs only (the graph-name
 rule, namespaces.graph_kind), never a change graph. A change that no longer
 applies to the files is left out and named in the build record.
 
+A commit of an edit (curate.writes) makes the next store from the served
+one instead (`derive`): the served store's table files hard-linked, the
+change applied, the same scratch-then-rename under the same lock.
+
 A complete store records a checksum of each of its files; a start checks
 them, and a store that differs (a file cut, changed or missing, a garbled
 record) is removed and rebuilt from the inputs, with one line saying which

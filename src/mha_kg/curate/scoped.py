@@ -13,9 +13,9 @@ OWL-RL closure computed (build.infer), and the shapes run on it
 in the copy) are dropped. tests/test_scoped.py checks the results equal a
 full validation of the changed graph.
 
-The editor uses it before committing, so a refused change answers at once;
-the commit (curate.writes) still validates the whole graph as a restart
-would build it.
+The editor uses it before committing, so a refused change answers at once,
+and the commit (curate.writes) uses it to validate an edit it makes around
+the change (a change to the ontology or the schema is validated whole).
 """
 
 from __future__ import annotations

@@ -24,9 +24,15 @@ folder that a second writing server or `mha-kg writeback` cannot take):
    standard graph unless `allow_destructive_writes` is on.
 2. Its changeset graph (build/changesets.py: PROV-O, one `rdf:Statement` per
    triple added or removed) is written to `<state_dir>/changes/pending/<id>.trig`.
-3. The store is built exactly as a restart builds it, from the input files
-   plus every pending change in order (store.ensure): same closure, same
-   shapes, same graphs judged. A refusal removes the file; nothing is saved.
+3. The store a restart would build from the input files plus every pending
+   change in order is made and validated. An edit is made around the change
+   alone (`_derived`: the closure updated for the change's terms,
+   build/increment.py; the shapes run at the nodes it can affect, scoped.py;
+   a new store hard-linking the served one's files, store.derive), each step
+   tested equal to the whole; anything the fast path cannot prove (an
+   ontology or schema change, input files edited under the server, more
+   than FAST_PATH_MAX_QUADS quads) rebuilds the whole store (store.ensure).
+   A refusal removes the file; nothing is saved.
 4. The change is appended to `<state_dir>/changes/journal.json` (checksums
    of every pending file, written with fsync of the file and its folder).
    This is the commit point: a change is acknowledged only after it, and a
