@@ -42,14 +42,16 @@ engines: $(VENV)/.installed-test virtuoso
 	MHA_KG_ENGINES_FULL=1 $(BIN)/pytest -p no:cacheprovider tests/test_engines.py tests/test_remote_store.py
 
 # The engine comparison (docs/performance.md), the search and reconciliation
-# figures (docs/search.md), the 60-second load test and the writes under read load
-# (docs/security.md).
+# figures (docs/search.md), the 60-second load test, the writes under read load
+# (docs/security.md) and the editor's accepted edits (docs/performance.md).
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
 	$(BIN)/python -m benchmarks.search_bench --scale 1 100
 	$(BIN)/python -m benchmarks.openrefine_bench
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2
+	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2 --scale 100
+	$(BIN)/python -m benchmarks.edits --edits 10
 
 # The write path's fault rounds in full (SECURITY.md): 20 kill -9 rounds with 6 writers
 # and 2 readers each; `make test` runs 2 rounds with 3 writers.

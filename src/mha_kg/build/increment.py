@@ -60,6 +60,14 @@ def closure_delta(store: ox.Store, asserted: Sequence[str], inferred: str, ontol
     return after - before, before - after
 
 
+def warm(store: ox.Store, ontology: str) -> None:
+    """Close the schema now (infer.fast_closure keeps it), so the first commit is as quick as
+    the next ones: a writing server calls it once at start."""
+    scratch = ox.Store()
+    scratch.extend(_schema_quads(store, [ox.NamedNode(ontology)]))
+    infer.fast_closure(scratch, [ontology])
+
+
 def _touches_schema(quad: ox.Quad) -> bool:
     """A triple that could change what the schema entails (its own vocabulary, or a class of it)."""
     predicate = quad.predicate.value

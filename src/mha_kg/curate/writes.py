@@ -401,9 +401,12 @@ def _derived(kg: KnowledgeGraph, inputs: dataset.Inputs) -> store.BuildInfo | No
     if not report.conforms:
         raise store.Nonconforming(report)
     inferred_added, inferred_removed = grown
-    return store.derive(served, inputs, Path(kg.settings["state_dir"]),
-                        [*delta.removed, *inferred_removed],
-                        [*delta.added, *history, *inferred_added])
+    try:
+        return store.derive(served, inputs, Path(kg.settings["state_dir"]),
+                            [*delta.removed, *inferred_removed],
+                            [*delta.added, *history, *inferred_added])
+    except OSError:  # the served store's folder is gone or unreadable: build from the files
+        return None
 
 
 def mint_change_id() -> str:
@@ -490,6 +493,8 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
         raise
     if writer:
         kg.writer_lock = lock
+        if kg.build.closure == "fast":
+            increment.warm(_embedded(kg).store, kg.graph("ontology"))
     elif lock is not None:
         lock.close()
     return kg
