@@ -4,7 +4,9 @@ The incremental closure (build/increment.py) is compared with the full
 closure of the changed graph on representative changes; then a run of
 commits over the shipped project takes the fast path (store.derive) and the
 store it ends with is compared, graph by graph, with a store built afresh
-from the files plus the journal, the way a restart on another machine would.
+from the files plus the journal, the way a restart on another machine would
+(that build validates the whole graph: it would refuse what the scoped
+validation let through).
 """
 
 from __future__ import annotations
