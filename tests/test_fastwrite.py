@@ -12,6 +12,7 @@ validation let through).
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -22,7 +23,7 @@ from mha_kg.curate import writes
 from mha_kg.curate.journal import Journal
 from mha_kg.namespaces import graph_iri, graph_kind
 
-from .conftest import make_settings
+from .conftest import FIXTURES, make_settings
 
 B = "https://w3id.org/mha-kg"
 ORGS, DEF, SCHEMA = f"{B}/id/organisation/", f"{B}/def/", "https://schema.org/"
@@ -160,3 +161,27 @@ def test_fast_commits_equal_a_whole_rebuild_and_a_restart_serves_them(tmp_path):
 def _with_journal(kg, settings):
     journal = Journal(settings)
     return dataclasses.replace(kg.inputs, changes=journal.files(journal.load()))
+
+
+def test_the_first_triples_of_an_empty_graph_are_inferred_and_judged_as_a_rebuild_would(tmp_path):
+    """The tiny project has no links graph: a new organisation put there gets its superclasses
+    inferred (and so the shape on schema:Organization judges it), as a whole rebuild would."""
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "curated", project)
+    settings = make_settings(tmp_path / "state", project_dir=str(project), write_token="t")
+    links, newcomer = graph_iri(B, "links"), ORGS + "newcomer"
+    kg = writes.open_graph(settings, log=lambda _: None, writer=True)
+    try:
+        assert links not in kg.build.graphs
+        with pytest.raises(writes.Invalid):  # nameless: refused through the inferred type
+            writes.commit_change(kg, [q(newcomer, RDF_TYPE, DEF + "Organisation", links)], [])
+        writes.commit_change(kg, [q(newcomer, RDF_TYPE, DEF + "Organisation", links),
+                                  q(newcomer, SCHEMA + "name", ox.Literal("Newcomer"), links)], [])
+        assert "derive" in kg.build.seconds
+        assert ox.Quad(ox.NamedNode(newcomer), ox.NamedNode(RDF_TYPE), ox.NamedNode(SCHEMA + "Organization"),
+                       ox.NamedNode(kg.graph("inferred"))) in kg.engine.store
+        rebuilt = store.ensure(_with_journal(kg, settings), tmp_path / "rebuilt")
+        assert quads_by_graph(ox.Store.read_only(kg.build.path)) == quads_by_graph(
+            ox.Store.read_only(rebuilt.path))
+    finally:
+        kg.close()

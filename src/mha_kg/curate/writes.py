@@ -380,20 +380,12 @@ def _derived(kg: KnowledgeGraph, inputs: dataset.Inputs) -> store.BuildInfo | No
     (build/increment.py); and the shapes' results move only at the nodes the change can affect
     (scoped.py). tests/test_fastwrite.py checks the store equal to a whole rebuild.
     """
-    served = kg.build
     history = changesets.read(inputs.changes[-1])  # read back as a restart reads it
     delta = changesets.delta(history, kg.base)
-    standard = {graph_iri(kg.base, name) for name in (*WRITABLE_GRAPHS, "inferred")}
-    asserted = sorted(g for g in served.graphs if graph_kind(kg.base, g) != "change"
-                      and g != kg.graph("inferred"))
-    if (served.closure != "fast" or not (inputs.infer and inputs.validate)
-            or len(delta.added) + len(delta.removed) > FAST_PATH_MAX_QUADS
-            or not set(asserted) <= standard
-            or dataclasses.replace(inputs, changes=inputs.changes[:-1]).fingerprint()
-            != served.fingerprint):
+    asserted = _asserted_graphs(kg)
+    if not _fast_path_applies(kg, inputs, delta, asserted):
         return None
-    engine = _embedded(kg)
-    grown = increment.closure_delta(engine.store, [*asserted], kg.graph("inferred"),
+    grown = increment.closure_delta(_embedded(kg).store, asserted, kg.graph("inferred"),
                                     kg.graph("ontology"), delta.added, delta.removed)
     if grown is None:
         return None
@@ -402,11 +394,33 @@ def _derived(kg: KnowledgeGraph, inputs: dataset.Inputs) -> store.BuildInfo | No
         raise store.Nonconforming(report)
     inferred_added, inferred_removed = grown
     try:
-        return store.derive(served, inputs, Path(kg.settings["state_dir"]),
+        return store.derive(kg.build, inputs, Path(kg.settings["state_dir"]),
                             [*delta.removed, *inferred_removed],
                             [*delta.added, *history, *inferred_added])
     except OSError:  # the served store's folder is gone or unreadable: build from the files
         return None
+
+
+def _asserted_graphs(kg: KnowledgeGraph) -> list[str]:
+    """The graphs a build's closure and shapes read: every standard graph but the closure (an
+    empty one too: the change may be its first triple), and any other graph of the store but
+    the histories."""
+    standard = {graph_iri(kg.base, name) for name in WRITABLE_GRAPHS}
+    return sorted(standard | {g for g in kg.build.graphs
+                              if g != kg.graph("inferred") and graph_kind(kg.base, g) != "change"})
+
+
+def _fast_path_applies(kg: KnowledgeGraph, inputs: dataset.Inputs, delta: Delta,
+                       asserted: list[str]) -> bool:
+    """The served store was built, validated, with the fast closure, over the standard graphs,
+    from these very files (nothing edited under the server), and the change is an edit."""
+    served = kg.build
+    standard = {graph_iri(kg.base, name) for name in WRITABLE_GRAPHS}
+    return (served.closure == "fast" and inputs.infer and inputs.validate
+            and len(delta.added) + len(delta.removed) <= FAST_PATH_MAX_QUADS
+            and set(asserted) <= standard
+            and dataclasses.replace(inputs, changes=inputs.changes[:-1]).fingerprint()
+            == served.fingerprint)
 
 
 def mint_change_id() -> str:
