@@ -12,11 +12,13 @@ validation let through).
 from __future__ import annotations
 
 import dataclasses
+import random
 import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from benchmarks import generate
 
 from mha_kg.build import increment, infer, store
 from mha_kg.curate import writes
@@ -24,6 +26,7 @@ from mha_kg.curate.journal import Journal
 from mha_kg.namespaces import graph_iri, graph_kind
 
 from .conftest import FIXTURES, make_settings
+from .test_scoped import full_validation
 
 B = "https://w3id.org/mha-kg"
 ORGS, DEF, SCHEMA = f"{B}/id/organisation/", f"{B}/def/", "https://schema.org/"
@@ -180,6 +183,50 @@ def test_the_first_triples_of_an_empty_graph_are_inferred_and_judged_as_a_rebuil
         assert "derive" in kg.build.seconds
         assert ox.Quad(ox.NamedNode(newcomer), ox.NamedNode(RDF_TYPE), ox.NamedNode(SCHEMA + "Organization"),
                        ox.NamedNode(kg.graph("inferred"))) in kg.engine.store
+        rebuilt = store.ensure(_with_journal(kg, settings), tmp_path / "rebuilt")
+        assert quads_by_graph(ox.Store.read_only(kg.build.path)) == quads_by_graph(
+            ox.Store.read_only(rebuilt.path))
+    finally:
+        kg.close()
+
+
+def random_change(kg, rng: random.Random) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """One of three kinds of edit on a random subject of the data graph: a triple removed, a
+    link moved to another value of the same property, or every type removed."""
+    data = ox.NamedNode(DATA)
+    quads = sorted(kg.engine.store.quads_for_pattern(None, None, None, data), key=str)
+    pick = rng.choice(quads)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return [], [pick]
+    if kind == 1:
+        others = [x.object for x in quads if x.predicate == pick.predicate and x.object != pick.object]
+        if others:
+            return [ox.Quad(pick.subject, pick.predicate, rng.choice(others), data)], [pick]
+    return [], [x for x in quads if x.subject == pick.subject and x.predicate.value == RDF_TYPE]
+
+
+def test_random_edits_are_refused_or_kept_exactly_as_a_whole_validation_and_rebuild_would(tmp_path):
+    """Twelve seeded random edits on the synthetic scale-1 project: each is refused exactly when
+    a full validation of the changed graph finds a result, and the store after them equals a
+    whole rebuild from the files plus the journal."""
+    project = generate.write_project(1, tmp_path / "project")
+    settings = make_settings(tmp_path / "state", project_dir=str(project), write_token="t")
+    rng = random.Random(15)
+    kg = writes.open_graph(settings, log=lambda _: None, writer=True)
+    try:
+        outcomes = []
+        for _ in range(12):
+            added, removed = random_change(kg, rng)
+            expected = full_validation(kg, added, removed)
+            try:
+                writes.commit_change(kg, added, removed)
+                outcomes.append("kept")
+                assert not expected and "derive" in kg.build.seconds
+            except writes.Invalid:
+                outcomes.append("refused")
+                assert expected
+        assert set(outcomes) == {"kept", "refused"}, outcomes  # both kinds of outcome were tried
         rebuilt = store.ensure(_with_journal(kg, settings), tmp_path / "rebuilt")
         assert quads_by_graph(ox.Store.read_only(kg.build.path)) == quads_by_graph(
             ox.Store.read_only(rebuilt.path))
