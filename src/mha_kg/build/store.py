@@ -133,15 +133,11 @@ def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: 
         shutil.rmtree(final, ignore_errors=True)
         _remove_scratch(stores)
         scratch = stores / f".build-{final.name}-{os.getpid()}"
-        _link_store(Path(served.path), scratch)
-        disk = ox.Store(str(scratch))
-        removed = [q for q in removed if q in disk]
-        added = [q for q in dict.fromkeys(added) if q not in disk]
-        for quad in removed:
-            disk.remove(quad)
-        disk.extend(added)
-        disk.flush()
-        del disk  # closes RocksDB: every file is final from here
+        try:
+            removed, added = _apply(Path(served.path), scratch, removed, added)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
         graphs = dict(served.graphs)
         for quad, step in [*((q, -1) for q in removed), *((q, 1) for q in added)]:
             graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + step
@@ -157,6 +153,22 @@ def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: 
         _sync_folder(stores)
         _prune(stores, keep=final)
     return info
+
+
+def _apply(source: Path, target: Path, removed: list[ox.Quad], added: list[ox.Quad]
+           ) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """A linked copy of the store at `source` made at `target` with the quads removed and
+    added; answers those that really were (a quad removed was there, one added was not)."""
+    _link_store(source, target)
+    disk = ox.Store(str(target))
+    removed = [q for q in removed if q in disk]
+    added = [q for q in dict.fromkeys(added) if q not in disk]
+    for quad in removed:
+        disk.remove(quad)
+    disk.extend(added)
+    disk.flush()
+    del disk  # closes RocksDB: every file is final from here
+    return removed, added
 
 
 def _link_store(source: Path, target: Path) -> None:
