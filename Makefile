@@ -58,8 +58,8 @@ audit: $(VENV)/.installed-test audit-tools
 	MHA_KG_AUDIT=full $(BIN)/pytest -p no:cacheprovider tests/test_audit.py
 
 # The engine comparison (docs/performance.md), the search and reconciliation
-# figures (docs/search.md), the 60-second load test and the writes under read load
-# (docs/security.md).
+# figures (docs/search.md), the 60-second load test, the writes under read load
+# (docs/security.md) and the editor's accepted edits (docs/performance.md).
 SEARCH_SCALES ?= 1 100 1000
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.run $(if $(SCALES),--scales $(SCALES))
@@ -67,6 +67,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.openrefine_bench
 	$(BIN)/python -m benchmarks.load --clients 8 --seconds 60
 	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2
+	$(BIN)/python -m benchmarks.writes --writes 10 --readers 2 --scale 100
+	$(BIN)/python -m benchmarks.edits --edits 10
 
 # The write path's fault rounds in full (SECURITY.md): 20 kill -9 rounds with 6 writers
 # and 2 readers each; `make test` runs 2 rounds with 3 writers.

@@ -2,6 +2,7 @@
 
     python -m benchmarks.writes                  # 10 writes, 2 readers, a fresh `mha-kg serve`
     python -m benchmarks.writes --writes 20 --readers 3
+    python -m benchmarks.writes --scale 100      # over the synthetic scale-100 project
 
 Serves the shipped dataset with a write token and a scratch state folder (a
 write changes only the state folder's journal, never the checkout), then
@@ -17,20 +18,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import requests
 
+from . import generate
 from .load import ROOT, percentile, run_load
 
 TOKEN = "benchmark-token"
-SUBJECT = "https://w3id.org/mha-kg/id/organisation/midlands-engine"
+SUBJECT = "https://w3id.org/mha-kg/id/organisation/midlands-health-alliance"  # in both projects
 
 
 def spawned(pid: int) -> int:
@@ -103,17 +107,21 @@ def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--writes", type=int, default=10)
     parser.add_argument("--readers", type=int, default=2)
+    parser.add_argument("--scale", type=float, help="serve the synthetic project at this scale")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as state:
+        project = ROOT if args.scale is None else generate.write_project(args.scale, Path(state) / "project")
         process = subprocess.Popen(
             [sys.executable, "-m", "mha_kg", "serve", "-p", "0", "--setting", "state_dir", state,
-             "--setting", "write_token", TOKEN], stderr=subprocess.PIPE, text=True, cwd=ROOT)
+             "--setting", "project_dir", str(project), "--setting", "write_token", TOKEN],
+            stderr=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             url = _url(process)
             result = run(url, process.pid, args.writes, args.readers)
         finally:
             process.terminate()
             process.wait(timeout=30)
+    result.update(scale=args.scale or "shipped", load_average=round(os.getloadavg()[0], 1))
     print(json.dumps(result, indent=2))
     return result
 

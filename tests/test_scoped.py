@@ -35,6 +35,17 @@ def asserted(kg, s, p=None) -> list[ox.Quad]:
     return [ox.Quad(ox.NamedNode(s), r.get("p") or ox.NamedNode(p), r["o"], r["g"]) for r in rows]
 
 
+def cut_off(kg, node: str) -> list[ox.Quad]:
+    """Every asserted quad about `node` either way but its mha:figure links: its figures stay,
+    their owner loses every type (a shape on a node the changed subject points at)."""
+    graphs = {graph_iri(B, g) for g in WRITABLE_GRAPHS}
+    store, term = kg.engine.store, ox.NamedNode(node)
+    found = [x for x in store.quads_for_pattern(term, None, None, None)
+             if x.predicate.value != DEF + "figure"]
+    found += list(store.quads_for_pattern(None, None, term, None))
+    return [x for x in found if x.graph_name.value in graphs]
+
+
 CHANGES = {
     "a new university without a name": lambda kg: (
         [q(ORGS + "nameless", RDF + "type", DEF + "University"),
@@ -48,6 +59,8 @@ CHANGES = {
              if x.object.value.endswith("/1")]),
     "a figure's value made text": lambda kg: (
         [q(FIGURE, SCHEMA + "value", ox.Literal("many"))], asserted(kg, FIGURE, SCHEMA + "value")),
+    "a figure's owner cut off but for its figure links": lambda kg: (
+        [], cut_off(kg, ORGS + "midlands-engine")),
     "a valid new partner": lambda kg: ([q(HDR, ORG + "hasMember", ORGS + "keele-university")], []),
 }
 

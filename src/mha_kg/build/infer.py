@@ -9,6 +9,8 @@ query: the standard-vocabulary types, inverse and super-properties.
 
 from __future__ import annotations
 
+import functools
+
 import owlrl
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -94,20 +96,9 @@ def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
     union = [ox.NamedNode(g) for g in graphs]
     if not _schema_is_simple(store, union):
         return None
-    tbox = Graph()
-    for quad in _quads(store, union):
-        if _is_schema(quad):
-            tbox.add(terms.to_rdflib(quad.triple))
-    tbox_inferred = closure(tbox)
-    schema = Graph()
-    for triple in tbox:
-        schema.add(triple)
-    for triple in tbox_inferred:
-        schema.add(triple)
-    entailed = _property_entailments(schema)
-    domains, ranges = _by_property(schema, RDFS.domain), _by_property(schema, RDFS.range)
-    supers = _superclasses(schema)
-    derived: set[ox.Triple] = {terms.to_oxigraph(t) for t in tbox_inferred}
+    tbox = frozenset(quad.triple for quad in _quads(store, union) if _is_schema(quad))
+    tbox_inferred, entailed, domains, ranges, supers = _closed_schema(tbox)
+    derived: set[ox.Triple] = set(tbox_inferred)
     types: set[tuple] = set()
     for prop in set(entailed) | set(domains) | set(ranges):  # only triples whose predicate entails
         for quad in _quads(store, union, ox.NamedNode(prop)):
@@ -132,6 +123,25 @@ def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
             derived.add(ox.Triple(node, _OX_TYPE, ox.NamedNode(sup)))
     asserted = _asserted(store, union, derived)
     return [t for t in derived if t not in asserted and not _ox_noise(t)]
+
+
+@functools.lru_cache(maxsize=4)
+def _closed_schema(tbox: frozenset[ox.Triple]) -> tuple:
+    """The schema closed by owlrl, and what it entails per property and class.
+
+    Kept for the last few schemas: each commit of an edit runs the fast closure on a scratch
+    copy around the change (build/increment.py, curate/scoped.py) over the same ontology, and
+    owlrl on the schema is most of its cost. Callers only read what is returned.
+    """
+    graph = Graph()
+    for triple in tbox:
+        graph.add(terms.to_rdflib(triple))
+    tbox_inferred = closure(graph)
+    schema = Graph()
+    for triple in (*graph, *tbox_inferred):
+        schema.add(triple)
+    return (frozenset(terms.to_oxigraph(t) for t in tbox_inferred), _property_entailments(schema),
+            _by_property(schema, RDFS.domain), _by_property(schema, RDFS.range), _superclasses(schema))
 
 
 def materialise(graph: Graph) -> Graph:

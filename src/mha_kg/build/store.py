@@ -13,6 +13,10 @@ closure and the shapes then see the standard graphs only (the graph-name
 rule, namespaces.graph_kind), never a change graph. A change that no longer
 applies to the files is left out and named in the build record.
 
+A commit of an edit (curate.writes) makes the next store from the served
+one instead (`derive`): the served store's table files hard-linked, the
+change applied, the same scratch-then-rename under the same lock.
+
 A complete store records a checksum of each of its files; a start checks
 them, and a store that differs (a file cut, changed or missing, a garbled
 record) is removed and rebuilt from the inputs, with one line saying which
@@ -57,6 +61,9 @@ class BuildInfo:
     skipped: list[list[str]] = field(default_factory=list)
     #: sha256 of every file of the store, checked before the store is reused.
     checksums: dict[str, str] = field(default_factory=dict)
+    #: How the inferred graph was computed: "fast" (infer.fast_closure, which a commit may
+    #: update incrementally), "owlrl" (the whole reasoner), "" (none, or an older record).
+    closure: str = ""
 
     @property
     def triples(self) -> int:
@@ -102,10 +109,100 @@ def ensure(inputs: dataset.Inputs, state_dir: Path, log: Log = lambda _: None) -
     return info
 
 
+def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: list[ox.Quad],
+           added: list[ox.Quad]) -> BuildInfo:
+    """The store for `inputs`, made from the served store by removing and adding quads.
+
+    For a commit whose result the caller has proved equal to a build of
+    `inputs` (curate.writes: the change, its history graph, the closure
+    updated around it, validated around it): no parsing, no whole closure, no
+    whole validation. RocksDB's table files never change once written, so the
+    new store hard-links the served one's and copies only its small
+    bookkeeping files; the change lands in a new table file. Like a build, it
+    is made in a scratch folder renamed into place under the build lock, with
+    a checksum of every file (a linked table keeps the checksum it was built
+    with, so damage to it is still found), and the served store is untouched.
+    """
+    stores = state_dir / "stores"
+    final = stores / inputs.fingerprint()
+    started = time.perf_counter()
+    with _lock(state_dir / "build.lock"):
+        info = read_info(final)
+        if info and not damaged_file(final, info):
+            return info
+        shutil.rmtree(final, ignore_errors=True)
+        _remove_scratch(stores)
+        scratch = stores / f".build-{final.name}-{os.getpid()}"
+        try:
+            removed, added = _apply(Path(served.path), scratch, removed, added)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+        graphs = dict(served.graphs)
+        for quad, step in [*((q, -1) for q in removed), *((q, 1) for q in added)]:
+            graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + step
+        info = BuildInfo(fingerprint=final.name, path=str(final),
+                         graphs={g: n for g, n in sorted(graphs.items()) if n},
+                         seconds={"derive": _lap(started)},
+                         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         closure=served.closure)
+        info.checksums = _linked_checksums(scratch, Path(served.path), served.checksums)
+        _write_synced(scratch / "build.json", json.dumps(asdict(info), indent=2).encode())
+        _sync_folder(scratch)
+        os.rename(scratch, final)
+        _sync_folder(stores)
+        _prune(stores, keep=final)
+    return info
+
+
+def _apply(source: Path, target: Path, removed: list[ox.Quad], added: list[ox.Quad]
+           ) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """A linked copy of the store at `source` made at `target` with the quads removed and
+    added; answers those that really were (a quad removed was there, one added was not)."""
+    _link_store(source, target)
+    disk = ox.Store(str(target))
+    removed = [q for q in removed if q in disk]
+    added = [q for q in dict.fromkeys(added) if q not in disk]
+    for quad in removed:
+        disk.remove(quad)
+    disk.extend(added)
+    disk.flush()
+    del disk  # closes RocksDB: every file is final from here
+    return removed, added
+
+
+def _link_store(source: Path, target: Path) -> None:
+    """A copy of a closed RocksDB folder: table files hard-linked (immutable), the rest copied."""
+    target.mkdir()
+    for name in _kept_files(source):
+        if name.endswith(".sst"):
+            os.link(source / name, target / name)
+        else:
+            shutil.copyfile(source / name, target / name)
+
+
+def _linked_checksums(folder: Path, source: Path, known: dict[str, str]) -> dict[str, str]:
+    """`checksums(folder)`, taking a table file still linked to `source` at its recorded value."""
+    found = {}
+    for name in _kept_files(folder):
+        path, original = folder / name, source / name
+        if name in known and original.exists() and os.path.samefile(path, original):
+            found[name] = known[name]
+        else:
+            found[name] = _sha256(path)
+    return found
+
+
+def _kept_files(folder: Path) -> list[str]:
+    """The files of a store that its checksums cover (not its info log or lock, which change
+    on their own, nor its build record)."""
+    return [p.name for p in sorted(folder.iterdir())
+            if p.is_file() and p.name not in ("LOCK", "build.json") and not p.name.startswith("LOG")]
+
+
 def checksums(folder: Path) -> dict[str, str]:
-    """sha256 of each file RocksDB keeps (not its info log or lock, which change on their own)."""
-    return {p.name: _sha256(p) for p in sorted(folder.iterdir())
-            if p.is_file() and p.name not in ("LOCK", "build.json") and not p.name.startswith("LOG")}
+    """sha256 of each file RocksDB keeps."""
+    return {name: _sha256(folder / name) for name in _kept_files(folder)}
 
 
 def _sha256(path: Path) -> str:
@@ -201,11 +298,14 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     asserted = [graph_iri(inputs.base, name) for name in ASSERTED_GRAPHS]
     asserted += sorted({f.graph for f in inputs.files if f.graph not in ASSERTED_GRAPHS
                         and graph_kind(inputs.base, f.graph) != "change"})
+    closure = ""
     if inputs.infer:
         started = time.perf_counter()
         inferred = infer.fast_closure(store, asserted)
+        closure = "fast"
         if inferred is None:  # a schema richer than the fast closure handles: owlrl on everything
             inferred = [terms.to_oxigraph(t) for t in infer.closure(union_graph(store, asserted))]
+            closure = "owlrl"
         graph = ox.NamedNode(graph_iri(inputs.base, "inferred"))
         store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred])
         seconds["infer"] = _lap(started)
@@ -239,6 +339,7 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         seconds=seconds,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         skipped=[list(pair) for pair in skipped],
+        closure=closure,
     )
 
 

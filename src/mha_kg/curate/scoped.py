@@ -5,7 +5,7 @@ whose validation reads a triple the change adds or removes. The project's
 shapes read, for a focus node, its own triples both ways and the triples of
 its neighbours (the class of a value, a list item's position, a figure
 owner's type). So the nodes at stake are the terms of the changed triples
-and the nodes that point at a changed subject; their validation needs their
+and the nodes linked to a changed subject, either way; their validation needs their
 triples both ways and their neighbours' triples. That neighbourhood, with
 the ontology, is copied out of the served store, the change applied, its
 OWL-RL closure computed (build.infer), and the shapes run on it
@@ -13,9 +13,9 @@ OWL-RL closure computed (build.infer), and the shapes run on it
 in the copy) are dropped. tests/test_scoped.py checks the results equal a
 full validation of the changed graph.
 
-The editor uses it before committing, so a refused change answers at once;
-the commit (curate.writes) still validates the whole graph as a restart
-would build it.
+The editor uses it before committing, so a refused change answers at once,
+and the commit (curate.writes) uses it to validate an edit it makes around
+the change (a change to the ontology or the schema is validated whole).
 """
 
 from __future__ import annotations
@@ -64,12 +64,17 @@ def _iris(quads: list[ox.Quad]) -> set[str]:
 
 
 def _at_stake(kg: KnowledgeGraph, added: list[ox.Quad], removed: list[ox.Quad]) -> set[str]:
-    """The changed triples' terms, and the nodes that point at a changed subject."""
+    """The changed triples' terms, and the nodes linked to a changed subject either way: a
+    shape on them may read the subject's triples (the nodes pointing at it, and those it
+    points at, as a figure's owner's type is read from the figure)."""
     changed = [*added, *removed]
     found = _iris(changed)
+    store = _store(kg)
     for subject in {q.subject for q in changed if isinstance(q.subject, ox.NamedNode)}:
-        found |= {q.subject.value for q in _store(kg).quads_for_pattern(None, None, subject)
+        found |= {q.subject.value for q in store.quads_for_pattern(None, None, subject)
                   if isinstance(q.subject, ox.NamedNode) and q.predicate.value != RDF_TYPE}
+        found |= {q.object.value for q in store.quads_for_pattern(subject, None, None)
+                  if isinstance(q.object, ox.NamedNode) and q.predicate.value != RDF_TYPE}
     return found
 
 

@@ -90,11 +90,11 @@ def _main(conn, store_path: str, graphs: list[str], data_graph: str, text: str, 
 def _run(conn, store_path: str, graphs: list[str], data_graph: str, text: str) -> None:
     disk = ox.Store.read_only(store_path)
     scratch = ox.Store()
-    for name in graphs:
+    for name in graphs:  # copied and compared as N-Quads lines: no Python object per quad
         target = ox.DefaultGraph() if name == data_graph else ox.NamedNode(name)
-        scratch.extend(ox.Quad(q.subject, q.predicate, q.object, target)
-                       for q in disk.quads_for_pattern(None, None, None, ox.NamedNode(name)))
-    before = set(scratch)
+        scratch.bulk_load(disk.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)),
+                          format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+    before = _lines(scratch)
     try:
         scratch.update(text)
     except SyntaxError as exc:
@@ -103,11 +103,17 @@ def _run(conn, store_path: str, graphs: list[str], data_graph: str, text: str) -
     except (ValueError, OSError, RuntimeError) as exc:
         conn.send(("error", str(exc), b""))
         return
-    after = set(scratch)
+    after = _lines(scratch)
     data = ox.NamedNode(data_graph)
 
-    def named(quads) -> bytes:
+    def named(lines: set[bytes]) -> bytes:
+        quads = ox.parse(b"\n".join(sorted(lines)), format=ox.RdfFormat.N_QUADS)
         return ox.serialize([ox.Quad(q.subject, q.predicate, q.object, data)
                              if isinstance(q.graph_name, ox.DefaultGraph) else q for q in quads],
                             format=ox.RdfFormat.N_QUADS)
     conn.send(("ok", named(after - before), named(before - after)))
+
+
+def _lines(store: ox.Store) -> set[bytes]:
+    """The store as a set of canonical N-Quads lines (Oxigraph writes each term one way)."""
+    return set(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())

@@ -24,9 +24,15 @@ folder that a second writing server or `mha-kg writeback` cannot take):
    standard graph unless `allow_destructive_writes` is on.
 2. Its changeset graph (build/changesets.py: PROV-O, one `rdf:Statement` per
    triple added or removed) is written to `<state_dir>/changes/pending/<id>.trig`.
-3. The store is built exactly as a restart builds it, from the input files
-   plus every pending change in order (store.ensure): same closure, same
-   shapes, same graphs judged. A refusal removes the file; nothing is saved.
+3. The store a restart would build from the input files plus every pending
+   change in order is made and validated. An edit is made around the change
+   alone (`_derived`: the closure updated for the change's terms,
+   build/increment.py; the shapes run at the nodes it can affect, scoped.py;
+   a new store hard-linking the served one's files, store.derive), each step
+   tested equal to the whole; anything the fast path cannot prove (an
+   ontology or schema change, input files edited under the server, more
+   than FAST_PATH_MAX_QUADS quads) rebuilds the whole store (store.ensure).
+   A refusal removes the file; nothing is saved.
 4. The change is appended to `<state_dir>/changes/journal.json` (checksums
    of every pending file, written with fsync of the file and its folder).
    This is the commit point: a change is acknowledged only after it, and a
@@ -63,14 +69,14 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from ..build import changesets, store, validate
+from ..build import changesets, dataset, increment, store, validate
 from ..build.changesets import Delta, Meta
 from ..errors import KGError, bad_request
 from ..kg import KnowledgeGraph
 from ..namespaces import CHANGE_ID, WRITABLE_GRAPHS, change_graph_iri, graph_iri, graph_kind
 from ..query import sparql
 from ..query.engine import EmbeddedEngine
-from . import updates
+from . import scoped, updates
 from .journal import Journal, file_digest, hold_writer_lock, try_writer_lock
 
 __all__ = ["Change", "Delta", "Invalid", "Meta", "commit_change", "revert", "update"]
@@ -338,7 +344,7 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     store.write_synced(path, changesets.to_trig(history, kg.base))
     try:
         inputs = dataclasses.replace(kg.inputs, changes=[*journal.files(entries), path])
-        info = store.ensure(inputs, Path(kg.settings["state_dir"]))
+        info = (_derived(kg, inputs) or store.ensure(inputs, Path(kg.settings["state_dir"])))
         if info.skipped:  # the input files were edited under the running server
             raise KGError(f"the input files changed since the server started, and change "
                           f"{info.skipped[0][0]} no longer applies to them; nothing was changed. "
@@ -356,6 +362,65 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     engine.switch(info.path)
     kg.build = info
     return change
+
+
+#: Changes larger than this are committed by a whole rebuild (the fast path is for edits).
+FAST_PATH_MAX_QUADS = 1000
+
+
+def _derived(kg: KnowledgeGraph, inputs: dataset.Inputs) -> store.BuildInfo | None:
+    """The store a restart would build from `inputs`, made from the served one around the
+    last change alone (an edit in well under a second at any scale), or None when that cannot be
+    proved and the caller rebuilds the whole store.
+
+    Proved when: the served store was built from the same files (its fingerprint is that of
+    `inputs` without this change: nothing edited under the server), with the fast closure, over
+    the standard graphs only; the change is an edit (at most FAST_PATH_MAX_QUADS quads) that
+    leaves the schema alone, so the closure moves only around the change's terms
+    (build/increment.py); and the shapes' results move only at the nodes the change can affect
+    (scoped.py). tests/test_fastwrite.py checks the store equal to a whole rebuild.
+    """
+    history = changesets.read(inputs.changes[-1])  # read back as a restart reads it
+    delta = changesets.delta(history, kg.base)
+    asserted = _asserted_graphs(kg)
+    if not _fast_path_applies(kg, inputs, delta, asserted):
+        return None
+    grown = increment.closure_delta(_embedded(kg).store, asserted, kg.graph("inferred"),
+                                    kg.graph("ontology"), delta.added, delta.removed)
+    if grown is None:
+        return None
+    report = scoped.check(kg, delta.added, delta.removed)
+    if not report.conforms:
+        raise store.Nonconforming(report)
+    inferred_added, inferred_removed = grown
+    try:
+        return store.derive(kg.build, inputs, Path(kg.settings["state_dir"]),
+                            [*delta.removed, *inferred_removed],
+                            [*delta.added, *history, *inferred_added])
+    except OSError:  # the served store's folder is gone or unreadable: build from the files
+        return None
+
+
+def _asserted_graphs(kg: KnowledgeGraph) -> list[str]:
+    """The graphs a build's closure and shapes read: every standard graph but the closure (an
+    empty one too: the change may be its first triple), and any other graph of the store but
+    the histories."""
+    standard = {graph_iri(kg.base, name) for name in WRITABLE_GRAPHS}
+    return sorted(standard | {g for g in kg.build.graphs
+                              if g != kg.graph("inferred") and graph_kind(kg.base, g) != "change"})
+
+
+def _fast_path_applies(kg: KnowledgeGraph, inputs: dataset.Inputs, delta: Delta,
+                       asserted: list[str]) -> bool:
+    """The served store was built, validated, with the fast closure, over the standard graphs,
+    from these very files (nothing edited under the server), and the change is an edit."""
+    served = kg.build
+    standard = {graph_iri(kg.base, name) for name in WRITABLE_GRAPHS}
+    return (served.closure == "fast" and inputs.infer and inputs.validate
+            and len(delta.added) + len(delta.removed) <= FAST_PATH_MAX_QUADS
+            and set(asserted) <= standard
+            and dataclasses.replace(inputs, changes=inputs.changes[:-1]).fingerprint()
+            == served.fingerprint)
 
 
 def mint_change_id() -> str:
@@ -442,6 +507,8 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
         raise
     if writer:
         kg.writer_lock = lock
+        if kg.build.closure == "fast":
+            increment.warm(_embedded(kg).store, kg.graph("ontology"))
     elif lock is not None:
         lock.close()
     return kg
