@@ -26,6 +26,8 @@ from hypothesis import settings as hypothesis_settings
 from mha_kg import settings as settings_mod
 from mha_kg.kg import KnowledgeGraph
 
+from .engines import stop
+
 # Property-based tests draw the same examples on every run, so CI cannot pass or
 # fail by luck; a new failure found while developing is reproduced the same way.
 hypothesis_settings.register_profile("mha-kg", derandomize=True)
@@ -87,12 +89,7 @@ def serve(*args: str, state_dir: Path, env: dict | None = None, timeout: float =
         url = _wait_for_url(process, timeout)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def _wait_for_url(process: subprocess.Popen, timeout: float) -> str:

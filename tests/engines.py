@@ -78,6 +78,7 @@ def wait_until_answers(url: str, process: subprocess.Popen, seconds: float, name
 
 
 def stop(process: subprocess.Popen) -> None:
+    """Ask a server to stop; after 20 s, kill it. Always reaped, so no test leaves a zombie."""
     process.terminate()
     try:
         process.wait(timeout=20)
