@@ -8,6 +8,7 @@ from the configured base and nowhere else.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, VOID, XSD
@@ -109,3 +110,15 @@ def graph_kind(base: str, iri: str) -> str | None:
 
 def ontology_iri(base: str) -> str:
     return f"{base}/def"
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII words joined by `-`, the slugs of docs/iris.md (accents folded).
+
+    >>> slug("Université de Keele")
+    'universite-de-keele'
+    >>> slug("Ada  Lovelace (MHA)")
+    'ada-lovelace-mha'
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .. import namespaces
 from ..errors import KGError
 from ..namespaces import all_prefixes, change_graph_iri, change_iri, curator_iri
 
@@ -61,7 +62,7 @@ def slug(text: str) -> str:
     >>> slug("Ada  Lovelace (MHA)")
     'ada-lovelace-mha'
     """
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "curator"
+    return namespaces.slug(text) or "curator"
 
 
 def quads(base: str, change_id: str, delta: Delta, meta: Meta, ended: str) -> list[ox.Quad]:

@@ -17,11 +17,11 @@ import hmac
 import json
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KGError
+from ..namespaces import slug as slugify
 
 
 @dataclass(frozen=True)
@@ -100,12 +100,6 @@ def add(settings: dict, slug: str, name: str) -> tuple[Curator, str]:
     scratch.chmod(0o600)
     scratch.replace(path)
     return Curator(slug, name), token
-
-
-def slugify(text: str) -> str:
-    """Lower-case ASCII words joined by `-` (docs/iris.md): 'Université de Keele' -> 'universite-de-keele'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return "-".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 
 def unique_slug(slug: str, taken: set[str]) -> str:

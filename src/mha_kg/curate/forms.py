@@ -31,9 +31,10 @@ from ..build import dataset
 from ..errors import KGError, not_found
 from ..kg import KnowledgeGraph
 from ..namespaces import graph_iri
+from ..namespaces import slug as slugify
 from ..publish import describe
 from . import lists
-from .curators import slugify, unique_slug
+from .curators import unique_slug
 
 MAX_CHOICES = 300  # entities offered in a picker's list without script (the search API finds the rest)
 

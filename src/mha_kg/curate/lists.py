@@ -24,8 +24,9 @@ import pyoxigraph as ox
 
 from ..kg import KnowledgeGraph
 from ..namespaces import graph_iri
+from ..namespaces import slug as slugify
 from ..publish import describe
-from .curators import slugify, unique_slug
+from .curators import unique_slug
 
 SCHEMA = "https://schema.org/"
 ELEMENT = SCHEMA + "itemListElement"
