@@ -88,7 +88,7 @@ def ensure(inputs: dataset.Inputs, state_dir: Path, log: Log = lambda _: None) -
     if info and not damaged_file(final, info):
         return info
     stores.mkdir(parents=True, exist_ok=True)
-    with _lock(state_dir / "build.lock"):
+    with exclusive_lock(state_dir / "build.lock"):
         info = read_info(final)  # another process may have built it meanwhile
         if final.exists():
             wrong = "build.json" if info is None else damaged_file(final, info)
@@ -126,7 +126,7 @@ def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: 
     stores = state_dir / "stores"
     final = stores / inputs.fingerprint()
     started = time.perf_counter()
-    with _lock(state_dir / "build.lock"):
+    with exclusive_lock(state_dir / "build.lock"):
         info = read_info(final)
         if info and not damaged_file(final, info):
             return info
@@ -447,7 +447,9 @@ def _lap(started: float) -> float:
 
 
 @contextmanager
-def _lock(path: Path):
+def exclusive_lock(path: Path):
+    """Hold an exclusive lock on `path` (made if missing) for the block: one builder, or one
+    release maker, at a time across processes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

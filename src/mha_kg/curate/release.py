@@ -18,20 +18,19 @@ exists is refused (409). Versions are `MAJOR.MINOR.PATCH` and only go up;
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..build import store
 from ..errors import KGError, not_found
 from ..kg import KnowledgeGraph
 from ..publish import void
@@ -158,19 +157,8 @@ def make(kg: KnowledgeGraph, version: str, now: datetime | None = None,
     """Write release `version` (or the next one, for "auto") of the graph as it is now."""
     folder = releases_dir(kg.settings)
     folder.mkdir(parents=True, exist_ok=True)
-    with _one_release_at_a_time(folder):
+    with store.exclusive_lock(folder / ".lock"):  # two at once would diff against one previous
         return _make(kg, folder, version, now, log)
-
-
-@contextmanager
-def _one_release_at_a_time(folder: Path) -> Iterator[None]:
-    """Two releases made at once would both diff against the same previous one."""
-    with open(folder / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _make(kg: KnowledgeGraph, folder: Path, version: str, now: datetime | None,

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from ..build import store
 from ..errors import KGError
 from ..kg import KnowledgeGraph
 from ..namespaces import graph_iri
@@ -219,9 +220,7 @@ def accept(kg: KnowledgeGraph, new_text: str, who: curators.Curator, note: str) 
         added=[ox.Quad(page, ox.NamedNode(SHA256), ox.Literal(digest), data)],
         removed=[ox.Quad(page, ox.NamedNode(SHA256), r["d"], data) for r in old]))
     target = Path(kg.settings["project_dir"]) / SOURCE_FILE
-    scratch = target.with_suffix(".tmp")
-    scratch.write_text(new_text, encoding="utf-8")
-    scratch.replace(target)
+    store.write_synced(target, new_text.encode("utf-8"))
     return change
 
 
