@@ -46,3 +46,27 @@ def test_rich_schemas_fall_back_to_owlrl():
         @prefix owl: <http://www.w3.org/2002/07/owl#> .
         :p a owl:TransitiveProperty . :a :p :b . :b :p :c .""")
     assert set(infer.materialise(chained)) == set(infer.closure(chained))
+
+
+CHAINS = b"""
+    @prefix : <http://example.org/> .
+    @prefix owl: <http://www.w3.org/2002/07/owl#> .
+    @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+    :p rdfs:subPropertyOf :q . :q owl:inverseOf :r . :q rdfs:range :D . :D rdfs:subClassOf :E .
+    :a :p _:b . _:b :p :c . :c :p "lit" . _:x a :D .
+"""
+
+
+def test_the_closure_written_into_a_graph_is_the_closure_with_its_blank_nodes():
+    """add_fast_closure goes through Oxigraph's parser, which relabels blank nodes: an answer
+    naming one must keep the labels of the asserted triples."""
+    oxs = ox.Store()
+    oxs.load(CHAINS, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:g:data"))
+    expected = set(infer.fast_closure(oxs, ["urn:g:data"]))
+    assert any(isinstance(t.subject, ox.BlankNode) for t in expected)
+    count = infer.add_fast_closure(oxs, ["urn:g:data"], "urn:g:inferred")
+    written = {q.triple for q in oxs.quads_for_pattern(None, None, None, ox.NamedNode("urn:g:inferred"))}
+    assert written == expected and count == len(expected)
+    blanks = {t for q in oxs.quads_for_pattern(None, None, None, ox.NamedNode("urn:g:data"))
+              for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+    assert {t.subject for t in written if isinstance(t.subject, ox.BlankNode)} <= blanks

@@ -41,7 +41,7 @@ def closure_delta(store: ox.Store, asserted: Sequence[str], inferred: str, ontol
     if any(q.graph_name.value == ontology or _touches_schema(q) for q in changed):
         return None
     graphs = [ox.NamedNode(g) for g in asserted]
-    schema = list(_schema_quads(store, graphs))
+    schema = list(infer.schema_quads(store, graphs))
     if any(RDF_TYPE in (q.subject, q.object) or q.graph_name.value != ontology for q in schema):
         return None  # rdf:type itself described, or schema outside the ontology: not proved
     nodes = {t for q in changed for t in (q.subject, q.object) if isinstance(t, ox.NamedNode)}
@@ -64,7 +64,7 @@ def warm(store: ox.Store, ontology: str) -> None:
     """Close the schema now (infer.fast_closure keeps it), so the first commit is as quick as
     the next ones: a writing server calls it once at start."""
     scratch = ox.Store()
-    scratch.extend(_schema_quads(store, [ox.NamedNode(ontology)]))
+    scratch.extend(infer.schema_quads(store, [ox.NamedNode(ontology)]))
     infer.fast_closure(scratch, [ontology])
 
 
@@ -78,15 +78,6 @@ def _touches_schema(quad: ox.Quad) -> bool:
 
 def _is_plumbing(term) -> bool:
     return isinstance(term, ox.NamedNode) and term.value.startswith(infer._PLUMBING)
-
-
-def _schema_quads(store: ox.Store, graphs: Iterable[ox.NamedNode]) -> Iterable[ox.Quad]:
-    """Every triple of the schema (what infer.fast_closure reads as the TBox), in any asserted graph."""
-    for graph in graphs:
-        for predicate in infer._SCHEMA_PREDICATES:
-            yield from store.quads_for_pattern(None, ox.NamedNode(predicate), None, graph)
-        for declared in infer._DECLARATIONS:
-            yield from store.quads_for_pattern(None, RDF_TYPE, ox.NamedNode(declared), graph)
 
 
 def _around(store: ox.Store, nodes: set[ox.NamedNode], graphs: Sequence[ox.NamedNode]

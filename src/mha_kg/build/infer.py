@@ -10,6 +10,8 @@ query: the standard-vocabulary types, inverse and super-properties.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import owlrl
 import pyoxigraph as ox
@@ -17,6 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from . import terms
+from .union import Union
 
 #: Subjects in these namespaces are vocabulary plumbing, never user data.
 _PLUMBING = (str(RDF), str(RDFS), str(OWL), str(XSD))
@@ -93,45 +96,76 @@ _INERT_CLASSES = {str(RDF.Statement)}
 
 def fast_closure(store: ox.Store, graphs: list[str]) -> list[ox.Triple] | None:
     """What OWL-RL entails from the union of `graphs`, minus noise; None when the schema is too rich."""
-    union = [ox.NamedNode(g) for g in graphs]
-    if not _schema_is_simple(store, union):
+    plan = closure_plan(store, graphs)
+    if plan is None:
         return None
-    tbox = frozenset(quad.triple for quad in _quads(store, union) if _is_schema(quad))
-    tbox_inferred, entailed, domains, ranges, supers = _closed_schema(tbox)
-    derived: set[ox.Triple] = set(tbox_inferred)
-    types: set[tuple] = set()
-    for prop in set(entailed) | set(domains) | set(ranges):  # only triples whose predicate entails
-        for quad in _quads(store, union, ox.NamedNode(prop)):
-            s, o = quad.subject, quad.object
-            for q, flipped in entailed.get(prop, ((prop, False),)):
-                if flipped:
-                    if isinstance(o, ox.Literal):
-                        continue
-                    x, y = o, s
-                else:
-                    x, y = s, o
-                if (q, flipped) != (prop, False):
-                    derived.add(ox.Triple(x, ox.NamedNode(q), y))
-                types.update((x, c) for c in domains.get(q, ()))
-                if not isinstance(y, ox.Literal):
-                    types.update((y, c) for c in ranges.get(q, ()))
-    for cls in supers:  # asserted types of classes that have superclasses
-        for quad in _quads(store, union, _OX_TYPE, ox.NamedNode(cls)):
-            types.add((quad.subject, cls))
-    for node, cls in types:
-        for sup in supers.get(cls, (cls,)):
-            derived.add(ox.Triple(node, _OX_TYPE, ox.NamedNode(sup)))
-    asserted = _asserted(store, union, derived)
-    return [t for t in derived if t not in asserted and not _ox_noise(t)]
+    union = Union(store, graphs)
+    derived = {t for query in plan.queries for t in union.query(query)}
+    return [*derived, *plan.schema_triples(store, graphs)]
+
+
+def add_fast_closure(store: ox.Store, graphs: list[str], target: str) -> int | None:
+    """`fast_closure` written into the named graph `target` of `store`; how many triples it holds.
+
+    The instance entailments go from Oxigraph's query straight to its parser
+    as N-Triples, never through a Python object per triple (at 1.9 million
+    triples: 1 s instead of 14). Oxigraph's loader gives blank nodes fresh
+    labels, so an answer naming one is added through Python instead, keeping
+    its label. None when the schema is too rich.
+    """
+    plan = closure_plan(store, graphs)
+    if plan is None:
+        return None
+    union, graph = Union(store, graphs), ox.NamedNode(target)
+    for query in plan.queries:
+        text = union.query(query).serialize(format=ox.RdfFormat.N_TRIPLES)
+        if b"_:" in text:
+            store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                         for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+        else:  # Oxigraph's own output: its loader need not check it again
+            store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+    store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in plan.schema_triples(store, graphs))
+    count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{target}> {{ ?s ?p ?o }} }}"
+    return int(next(iter(store.query(count)))["n"].value)
+
+
+@dataclass(frozen=True)
+class ClosurePlan:
+    """The closure of a schema the fast closure handles: what owlrl entails about the schema
+    itself, and the CONSTRUCT queries that apply its entailments to the instance data."""
+
+    schema: frozenset[ox.Triple]
+    queries: tuple[str, ...]
+
+    def schema_triples(self, store: ox.Store, graphs: list[str]) -> list[ox.Triple]:
+        """The schema's own entailments that no graph of the union states already."""
+        asserted = _asserted(store, [ox.NamedNode(g) for g in graphs], set(self.schema))
+        return [t for t in self.schema if t not in asserted and not _ox_noise(t)]
+
+
+def closure_plan(store: ox.Store, graphs: list[str]) -> ClosurePlan | None:
+    """The fast closure's plan for the union of `graphs` (None: a schema richer than it handles)."""
+    if not _schema_is_simple(Union(store, graphs)):
+        return None
+    return _plan(frozenset(quad.triple for quad in schema_quads(store, [ox.NamedNode(g) for g in graphs])))
+
+
+def schema_quads(store: ox.Store, graphs: Iterable[ox.NamedNode]) -> Iterator[ox.Quad]:
+    """Every triple of the schema (what the fast closure reads as the TBox), in any of `graphs`."""
+    for graph in graphs:
+        for predicate in _SCHEMA_PREDICATES:
+            yield from store.quads_for_pattern(None, ox.NamedNode(predicate), None, graph)
+        for declared in _DECLARATIONS:
+            yield from store.quads_for_pattern(None, _OX_TYPE, ox.NamedNode(declared), graph)
 
 
 @functools.lru_cache(maxsize=4)
-def _closed_schema(tbox: frozenset[ox.Triple]) -> tuple:
-    """The schema closed by owlrl, and what it entails per property and class.
+def _plan(tbox: frozenset[ox.Triple]) -> ClosurePlan:
+    """The schema closed by owlrl, and the queries applying what it entails per property and class.
 
     Kept for the last few schemas: each commit of an edit runs the fast closure on a scratch
     copy around the change (build/increment.py, curate/scoped.py) over the same ontology, and
-    owlrl on the schema is most of its cost. Callers only read what is returned.
+    owlrl on the schema is most of its cost.
     """
     graph = Graph()
     for triple in tbox:
@@ -140,8 +174,78 @@ def _closed_schema(tbox: frozenset[ox.Triple]) -> tuple:
     schema = Graph()
     for triple in (*graph, *tbox_inferred):
         schema.add(triple)
-    return (frozenset(terms.to_oxigraph(t) for t in tbox_inferred), _property_entailments(schema),
-            _by_property(schema, RDFS.domain), _by_property(schema, RDFS.range), _superclasses(schema))
+    entailed = _property_entailments(schema)
+    domains, ranges = _by_property(schema, RDFS.domain), _by_property(schema, RDFS.range)
+    supers = _superclasses(schema)
+    queries = (*_property_queries(entailed), _type_query(entailed, domains, ranges, supers))
+    return ClosurePlan(frozenset(terms.to_oxigraph(t) for t in tbox_inferred),
+                       tuple(q for q in queries if q))
+
+
+# The instance entailments as CONSTRUCT queries over the union of the asserted graphs: each
+# rule family is one query whose VALUES table lists the closed schema's entailments, and
+# whose answer leaves out what the union states already and what is_noise drops.
+
+_KEEP_SUBJECT = ("FILTER (isBlank({v}) || !(" +
+                 " || ".join(f'STRSTARTS(STR({{v}}), "{ns}")' for ns in _PLUMBING) + "))")
+
+
+def _property_queries(entailed: dict[str, list[tuple[str, bool]]]) -> list[str]:
+    """p(x, y) entails q(x, y), or q(y, x) when flipped: one query each way."""
+    queries = []
+    for flipped in (False, True):
+        pairs = sorted({(p, q) for p, found in entailed.items() for q, flip in found
+                        if flip == flipped and (q, flip) != (p, False) and q not in _IDENTITY_OX})
+        if not pairs:
+            continue
+        x, y = ("?o", "?s") if flipped else ("?s", "?o")
+        reflexive = " || ".join(f"?q = <{q}>" for q in sorted({q for _, q in pairs} & _REFLEXIVE_OX))
+        queries.append(
+            f"CONSTRUCT {{ {x} ?q {y} }} WHERE {{ VALUES (?p ?q) {{ {_rows(pairs)} }} ?s ?p ?o . "
+            + ("FILTER (!isLiteral(?o)) " if flipped else "")
+            + (f"FILTER ({x} != {y} || !({reflexive})) " if reflexive else "")
+            + _KEEP_SUBJECT.format(v=x) + f" FILTER NOT EXISTS {{ {x} ?q {y} }} }}")
+    return queries
+
+
+def _type_query(entailed: dict, domains: dict[str, set[str]], ranges: dict[str, set[str]],
+                supers: dict[str, set[str]]) -> str | None:
+    """The types entailed by domains and ranges (of a property and of all it entails) and by
+    superclasses of asserted types, each with every class above it."""
+    def above(classes) -> set[str]:
+        return {sup for cls in classes for sup in supers.get(cls, (cls,)) if not _noise_class(sup)}
+
+    subject, subject_of_resource, object_of_resource = set(), set(), set()
+    for prop in set(entailed) | set(domains) | set(ranges):
+        for q, flipped in entailed.get(prop, ((prop, False),)):
+            if flipped:  # q(o, s): o is its subject, s its object; never for a literal o
+                subject_of_resource |= {(prop, c) for c in above(ranges.get(q, ()))}
+                object_of_resource |= {(prop, c) for c in above(domains.get(q, ()))}
+            else:
+                subject |= {(prop, c) for c in above(domains.get(q, ()))}
+                object_of_resource |= {(prop, c) for c in above(ranges.get(q, ()))}
+    superclass = {(cls, sup) for cls in supers for sup in above(supers[cls]) if sup != cls}
+    branches = [f"{{ VALUES (?p ?c) {{ {_rows(subject)} }} ?n ?p [] }}" if subject else "",
+                f"{{ VALUES (?p ?c) {{ {_rows(subject_of_resource)} }} ?n ?p ?o FILTER (!isLiteral(?o)) }}"
+                if subject_of_resource else "",
+                f"{{ VALUES (?p ?c) {{ {_rows(object_of_resource)} }} [] ?p ?n FILTER (!isLiteral(?n)) }}"
+                if object_of_resource else "",
+                f"{{ VALUES (?k ?c) {{ {_rows(superclass)} }} ?n a ?k }}" if superclass else ""]
+    branches = [b for b in branches if b]
+    if not branches:
+        return None
+    distinct = f"{{ SELECT DISTINCT ?n ?c WHERE {{ {' UNION '.join(branches)} }} }}"
+    return (f"CONSTRUCT {{ ?n a ?c }} WHERE {{ {distinct} "
+            f"{_KEEP_SUBJECT.format(v='?n')} FILTER NOT EXISTS {{ ?n a ?c }} }}")
+
+
+def _rows(pairs) -> str:
+    return " ".join(f"(<{a}> <{b}>)" for a, b in sorted(pairs))
+
+
+def _noise_class(iri: str) -> bool:
+    """A class whose instances the inferred graph does not type with it (see is_noise)."""
+    return iri in _NOISE_OBJECTS_OX or (iri.startswith(_PLUMBING) and iri not in _KEPT_TYPES_OX)
 
 
 def materialise(graph: Graph) -> Graph:
@@ -159,30 +263,15 @@ def materialise(graph: Graph) -> Graph:
     return inferred
 
 
-def _quads(store: ox.Store, graphs: list[ox.NamedNode], predicate=None, obj=None):
-    for graph in graphs:
-        yield from store.quads_for_pattern(None, predicate, obj, graph)
-
-
-def _is_schema(quad: ox.Quad) -> bool:
-    if quad.predicate.value in _SCHEMA_PREDICATES:
-        return True
-    return quad.predicate == _OX_TYPE and quad.object.value in _DECLARATIONS
-
-
-def _schema_is_simple(store: ox.Store, graphs: list[ox.NamedNode]) -> bool:
+def _schema_is_simple(union: Union) -> bool:
     """True when the only OWL/RDFS vocabulary used is what the fast closure implements."""
-    values = " ".join(f"<{g.value}>" for g in graphs)
-    predicates = store.query(
-        f"SELECT DISTINCT ?p WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-    for row in predicates:
+    for row in union.query("SELECT DISTINCT ?p WHERE { ?s ?p ?o }"):
         p = row["p"].value
         if p.startswith(_PLUMBING) and p not in _SCHEMA_PREDICATES | _INERT_PREDICATES | {str(RDF.type)}:
             return False
-    classes = store.query(
-        f"SELECT DISTINCT ?c WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s a ?c }} }}")
     allowed = _DECLARATIONS | _INERT_CLASSES
-    return all(not row["c"].value.startswith(_PLUMBING) or row["c"].value in allowed for row in classes)
+    return all(not row["c"].value.startswith(_PLUMBING) or row["c"].value in allowed
+               for row in union.query("SELECT DISTINCT ?c WHERE { ?s a ?c }"))
 
 
 def _property_entailments(schema: Graph) -> dict[str, list[tuple[str, bool]]]:

@@ -22,6 +22,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from . import terms
+from .union import Union
 
 _UNSAFE = re.compile(r"\b(MINUS|SERVICE|VALUES)\b|\$PATH|\$currentShape|\$shapesGraph", re.I)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
@@ -96,16 +97,16 @@ def _prefixes(shapes: Graph, node) -> str:
     return "\n".join(lines) + "\n"
 
 
-def evaluate(store: ox.Store, constraint: Constraint) -> list[dict]:
+def evaluate(store: Union, constraint: Constraint) -> list[dict]:
     """Every violation of the constraint: {this, value, path, message} per result row."""
     where = _WHERE.search(constraint.query)
     bulk = f" {{ SELECT DISTINCT ?this WHERE {{ {constraint.targets} }} }} "
     return _rows(store, constraint.query[: where.end()] + bulk + constraint.query[where.end():], constraint)
 
 
-def _rows(store: ox.Store, text: str, constraint: Constraint) -> list[dict]:
+def _rows(store: Union, text: str, constraint: Constraint) -> list[dict]:
     rows = []
-    solutions = store.query(text, use_default_graph_as_union=True)
+    solutions = store.query(text)
     names = [v.value for v in solutions.variables]
     for solution in solutions:
         bound = {name: solution[name] for name in names if solution[name] is not None}

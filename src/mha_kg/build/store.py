@@ -29,6 +29,7 @@ import fcntl
 import hashlib
 import json
 import os
+import queue
 import shutil
 import threading
 import time
@@ -282,9 +283,11 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     """Parse, infer and validate in an in-memory Oxigraph store, and persist it at `target`.
 
     Oxigraph parses (tens of times faster than rdflib), the fast closure
-    infers, and rdflib holds a copy of only the triples the shapes read, only
-    while pyshacl validates (validate.validate_store). The copy to disk runs
-    on a thread beside validation and is removed if validation fails.
+    infers and the shapes are checked as Oxigraph queries. The copy to disk
+    runs on a thread beside inference and validation (Oxigraph lets go of
+    the interpreter as it loads and answers), and is removed if either
+    fails: the asserted graphs as soon as they are loaded, the inferred one
+    once inferred.
     """
     seconds: dict[str, float] = {}
     store = ox.Store()
@@ -298,24 +301,20 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     asserted = [graph_iri(inputs.base, name) for name in ASSERTED_GRAPHS]
     asserted += sorted({f.graph for f in inputs.files if f.graph not in ASSERTED_GRAPHS
                         and graph_kind(inputs.base, f.graph) != "change"})
+    inferred_graph = graph_iri(inputs.base, "inferred")
     closure = ""
-    if inputs.infer:
-        started = time.perf_counter()
-        inferred = infer.fast_closure(store, asserted)
-        closure = "fast"
-        if inferred is None:  # a schema richer than the fast closure handles: owlrl on everything
-            inferred = [terms.to_oxigraph(t) for t in infer.closure(union_graph(store, asserted))]
-            closure = "owlrl"
-        graph = ox.NamedNode(graph_iri(inputs.base, "inferred"))
-        store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred])
-        seconds["infer"] = _lap(started)
-        log(f"inferred {len(inferred)} triples in {seconds['infer']:.2f} s")
-    started = time.perf_counter()
-    writer = _Writer(store, target)
-    writer.start()
+    writer = _Writer(target)
     try:
+        writer.write_early(store)
+        if inputs.infer:
+            started = time.perf_counter()
+            count, closure = _infer(store, asserted, inferred_graph)
+            seconds["infer"] = _lap(started)
+            log(f"inferred {count} triples in {seconds['infer']:.2f} s")
+        writer.write_rest(store, inferred_graph)
         if inputs.validate and inputs.shapes:
-            report = validate.validate_store(store, [*asserted, graph_iri(inputs.base, "inferred")],
+            started = time.perf_counter()
+            report = validate.validate_store(store, [*asserted, inferred_graph],
                                              dataset.load_shapes(inputs), closed=inputs.infer)
             seconds["validate"] = _lap(started)
             if not report.conforms:
@@ -324,10 +323,10 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         graphs = graph_sizes(store)
         started = time.perf_counter()
     except BaseException:
-        writer.join()
+        writer.finish()
         shutil.rmtree(target, ignore_errors=True)
         raise
-    writer.join()
+    writer.finish()
     if writer.error is not None:
         shutil.rmtree(target, ignore_errors=True)
         raise KGError(f"could not write the store at {target}: {writer.error}")
@@ -341,6 +340,18 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
         skipped=[list(pair) for pair in skipped],
         closure=closure,
     )
+
+
+def _infer(store: ox.Store, asserted: list[str], inferred_graph: str) -> tuple[int, str]:
+    """Add the OWL-RL closure of the asserted graphs as `inferred_graph`: (triples, how)."""
+    count = infer.add_fast_closure(store, asserted, inferred_graph)
+    if count is not None:
+        return count, "fast"
+    # a schema richer than the fast closure handles: owlrl on everything
+    inferred = [terms.to_oxigraph(t) for t in infer.closure(union_graph(store, asserted))]
+    graph = ox.NamedNode(inferred_graph)
+    store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in inferred])
+    return len(inferred), "owlrl"
 
 
 def apply_changes(store: ox.Store, inputs: dataset.Inputs) -> list[tuple[str, str]]:
@@ -410,36 +421,65 @@ def graph_sizes(store: ox.Store) -> dict[str, int]:
     return {row["g"].value: int(row["n"].value) for row in store.query(query)}
 
 
-class _Writer(threading.Thread):
-    """Copies the in-memory store to RocksDB at `target` on a thread, beside validation.
+class _Writer:
+    """Copies the in-memory store to RocksDB at `target` on a thread, beside the build.
 
-    Oxigraph releases the interpreter lock while it loads, so the copy runs on
-    the second core while pyshacl works. The store is dumped to N-Quads first,
-    on the caller's thread: the writing thread then shares nothing with the
-    rest of the build (and a process forked meanwhile touches no RocksDB).
-    Not a forked process: RocksDB keeps process-wide state (background threads)
-    a fork does not carry, and a forked writer was seen to hang.
+    Each part is dumped to N-Quads on the caller's thread, so the writing
+    thread shares nothing with the rest of the build (and a process forked
+    meanwhile touches no RocksDB), and loaded on the thread without checking
+    again what Oxigraph itself wrote. Oxigraph's loader gives blank nodes
+    fresh labels per load, so a store with blank nodes is written in one
+    part, after the closure, to keep its labels consistent. Not a forked
+    process: RocksDB keeps process-wide state (background threads) a fork
+    does not carry, and a forked writer was seen to hang.
     """
 
-    def __init__(self, store: ox.Store, target: Path):
-        super().__init__(name="store-writer", daemon=True)
+    def __init__(self, target: Path):
         if target.exists():
             shutil.rmtree(target)
         self.target = target
-        self.data = store.dump(format=ox.RdfFormat.N_QUADS)
         self.error: BaseException | None = None
+        self._parts: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()  # (data, format, graph)
+        self._written: set[str] | None = None  # the graphs written early, when they were
+        self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
+        self._thread.start()
 
-    def run(self) -> None:
+    def write_early(self, store: ox.Store) -> None:
+        """Start on the graphs loaded so far, unless they hold a blank node."""
+        data = store.dump(format=ox.RdfFormat.N_QUADS)
+        if b"_:" not in data:  # no blank node (or a literal spelling one: then one part, as with one)
+            self._written = {g.value for g in store.named_graphs()}
+            self._parts.put((data, ox.RdfFormat.N_QUADS, None))
+
+    def write_rest(self, store: ox.Store, graph: str) -> None:
+        """Add `graph` (all of the store, if nothing was written early)."""
+        name = ox.NamedNode(graph)
+        if self._written is None:
+            self._parts.put((store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS, None))
+        elif graph not in self._written and store.contains_named_graph(name):
+            self._written.add(graph)
+            self._parts.put((store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name),
+                             ox.RdfFormat.N_TRIPLES, name))
+
+    def finish(self) -> None:
+        """Wait for the copy to end (on success or failure alike)."""
+        self._parts.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
         try:
             disk = ox.Store(str(self.target))
-            disk.bulk_load(self.data, format=ox.RdfFormat.N_QUADS)
+            while (part := self._parts.get()) is not None:
+                data, rdf_format, graph = part
+                disk.bulk_load(data, format=rdf_format, to_graph=graph, lenient=True)
+                del data, part
             disk.flush()
             disk.optimize()
             del disk
         except BaseException as exc:  # reported by the build, on its own thread
             self.error = exc
-        finally:
-            self.data = b""
+            while self._parts.get() is not None:  # let the build go on to its end
+                pass
 
 
 def _lap(started: float) -> float:

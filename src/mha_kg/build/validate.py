@@ -12,7 +12,6 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.plugins.sparql import processor
 
 from . import shacl_core, shacl_scope, shacl_sparql
+from .union import Union
 
 
 @dataclass
@@ -68,10 +68,10 @@ def validate(data: Graph, shapes: Graph, oxigraph: ox.Store | None = None) -> Re
     rest, in_oxigraph = shacl_sparql.split(shapes)
     core = shacl_core.split(shapes, rest) if shacl_core.stored_as_written(data) else \
         shacl_core.Core([], rest, None)
-    store = functools.cache(lambda: oxigraph if oxigraph is not None else shacl_sparql.to_store(data))
+    union = functools.cache(lambda: Union(oxigraph if oxigraph is not None else shacl_sparql.to_store(data)))
 
     def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
-        return _oxigraph_results(conforms, results, core, in_oxigraph, lambda: _Union(store()), store, data)
+        return _oxigraph_results(conforms, results, core, in_oxigraph, union(), data)
 
     if not _targeted(core.rest):
         return _report(*in_store(True, None))
@@ -81,54 +81,33 @@ def validate(data: Graph, shapes: Graph, oxigraph: ox.Store | None = None) -> Re
 def validate_store(store: ox.Store, graphs: list[str], shapes: Graph, closed: bool) -> Report:
     """SHACL results for the union of `graphs` in an Oxigraph store, as `validate` would give.
 
-    The core constraints with a query form run in Oxigraph over the union of
-    `graphs` (shacl_core; `closed`: the graphs hold their own OWL-RL closure),
-    while a thread copies the union into a default graph for the SPARQL-based
-    ones (shacl_sparql: some are far slower over a union; Oxigraph releases
-    the interpreter lock as it copies). pyshacl validates the shapes left, if
-    any, handed only the triples they can read (shacl_scope.reach), each of
-    two processes copying out what its half of the shapes reads.
+    The core and SPARQL-based constraints with a query form run in Oxigraph
+    over the union of `graphs` (shacl_core, shacl_sparql; `closed`: the
+    graphs hold their own OWL-RL closure). pyshacl validates the shapes
+    left, if any, handed only the triples they can read (shacl_scope.reach),
+    each of two processes copying out what its half of the shapes reads.
     """
     rest, in_oxigraph = shacl_sparql.split(shapes)
     core = shacl_core.split(shapes, rest, closed)
-    union = _Union(store, graphs)
-    with ThreadPoolExecutor(1) as pool:
-        copy = pool.submit(shacl_scope.default_graph_copy, store, graphs) if in_oxigraph else None
+    union = Union(store, graphs)
 
-        def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
-            return _oxigraph_results(conforms, results, core, in_oxigraph, lambda: union,
-                                     lambda: copy.result())
+    def in_store(conforms: bool, results: Graph | None) -> tuple[bool, Graph]:
+        return _oxigraph_results(conforms, results, core, in_oxigraph, union)
 
-        if not _targeted(core.rest):
-            return _report(*in_store(True, None))
+    if not _targeted(core.rest):
+        return _report(*in_store(True, None))
 
-        def data_for(half: Graph, roots: set) -> Graph:
-            return shacl_scope.to_rdflib(store, graphs, shacl_scope.reach(half, closed, roots))
+    def data_for(half: Graph, roots: set) -> Graph:
+        return shacl_scope.to_rdflib(store, graphs, shacl_scope.reach(half, closed, roots))
 
-        @functools.cache
-        def cost(shape) -> float:  # asked twice per shape while balancing
-            return shacl_scope.cost(store, graphs, core.rest, shape)
+    @functools.cache
+    def cost(shape) -> float:  # asked twice per shape while balancing
+        return shacl_scope.cost(store, graphs, core.rest, shape)
 
-        # `then` runs the queries in this process: about two cost units a triple (measured)
-        head_start = 2.0 * len(store) if in_oxigraph or core.plans else 0.0
-        return _report(*_pyshacl_in_parallel(data_for, core.rest, len(store), cost, then=in_store,
-                                             head_start=head_start))
-
-
-class _Union:
-    """The union of some named graphs of a store, queried as the default graph."""
-
-    def __init__(self, store: ox.Store, graphs: list[str] | None = None) -> None:
-        """`graphs` None: every graph of the store, the default one included (as shacl_sparql reads it)."""
-        self.store = store
-        self.graphs = [None] if graphs is None else [ox.NamedNode(g) for g in graphs]
-        # a list of default graphs made the core checks 3-5 times slower than the store's union
-        self.whole = graphs is None or shacl_scope.holds_only(store, graphs)
-
-    def query(self, text: str):
-        if self.whole:
-            return self.store.query(text, use_default_graph_as_union=True)
-        return self.store.query(text, default_graph=self.graphs)
+    # `then` runs the queries in this process: about two cost units a triple (measured)
+    head_start = 2.0 * len(store) if in_oxigraph or core.plans else 0.0
+    return _report(*_pyshacl_in_parallel(data_for, core.rest, len(store), cost, then=in_store,
+                                         head_start=head_start))
 
 
 def _report(conforms: bool, results: Graph) -> Report:
@@ -141,24 +120,16 @@ def _targeted(shapes: Graph) -> bool:
 
 
 def _oxigraph_results(conforms: bool, results: Graph | None, core: shacl_core.Core, in_oxigraph: list,
-                      core_store: Callable, sparql_store: Callable,
-                      data: Graph | None = None) -> tuple[bool, Graph]:
+                      union: Union, data: Graph | None = None) -> tuple[bool, Graph]:
     """pyshacl's results (None: pyshacl had nothing to do) with those of the constraints run by Oxigraph."""
     if core.plans or results is None:
-        core_conforms, core_results = shacl_core.evaluate(core_store(), core, data)
+        core_conforms, core_results = shacl_core.evaluate(union, core, data)
         conforms = conforms and core_conforms
         results = core_results if results is None else _merge(results, core_results)
-    return _sparql_results(conforms, results, in_oxigraph, sparql_store)
-
-
-def _sparql_results(conforms: bool, results: Graph, in_oxigraph: list, store_for) -> tuple[bool, Graph]:
-    """Add the SHACL-SPARQL constraints' results, evaluated by Oxigraph, to the others."""
-    if in_oxigraph:
-        store = store_for()
-        for constraint in in_oxigraph:
-            rows = shacl_sparql.evaluate(store, constraint)
-            shacl_sparql.add_results(results, constraint, rows)
-            conforms = conforms and not (rows and constraint.severity == SH.Violation)
+    for constraint in in_oxigraph:
+        rows = shacl_sparql.evaluate(union, constraint)
+        shacl_sparql.add_results(results, constraint, rows)
+        conforms = conforms and not (rows and constraint.severity == SH.Violation)
     return conforms, results
 
 
