@@ -131,12 +131,18 @@ def test_fuzzy_lookup_of_many_words_equals_extract_one_by_one(generated_index):
     """`_fuzzy` (one cdist for many words) lists what process.extract lists for each word, in order."""
     from rapidfuzz import fuzz, process
 
-    index = generated_index
-    words = [*index.vocabulary[::5], "univrsity", "leicestre", "hospitl", "warwik", "zzzzzz"]
-    found = index._fuzzy(words)
-    for word in words:
-        extracted = process.extract(word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=50)
-        assert found[word] == [(t, score) for t, score, _ in extracted], word
+    # and an index where a word has more than 50 close words, many of them equally close
+    typos = sorted({w[:i] + c + w[i + 1:] for w in ("leicester", "warwick") for i in range(len(w))
+                    for c in "aeiouxyz"})
+    crowded = search.Index([search.Record(f"https://example.org/{i}", names={"name": [f"Centre {w}"]})
+                            for i, w in enumerate(typos)])
+    for index in (generated_index, crowded):
+        words = [*index.vocabulary[::5], "univrsity", "leicestre", "hospitl", "warwik", "zzzzzz", "leicester"]
+        found = index._fuzzy(words)
+        for word in words:
+            extracted = process.extract(word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=50)
+            assert found[word] == [(t, score) for t, score, _ in extracted], word
+    assert len(crowded._fuzzy(["leicester"])["leicester"]) == 50
 
 
 def test_a_prepared_batch_ranks_as_queries_one_by_one(generated_index):

@@ -289,27 +289,37 @@ class Index:
     def _arrays(self) -> None:
         """The variants as arrays, for scoring all of a query's candidates at once (`_scores`).
 
-        Row v of `token_ids` holds variant v's tokens as vocabulary positions, padded with
-        a position whose similarity is always 0; `token_weights` their idf (0 for padding).
+        The variants' tokens, one variant after another: variant v's are at `token_starts[v]`
+        to `token_starts[v + 1]`, with their idf in `token_weights` and, in `token_columns`,
+        their column in a query token's `_similarity_table` (flattened): the vocabulary
+        position, plus the vocabulary's size in person and initials variants, which read the
+        table's second row. Not a padded matrix: descriptions are many times longer than
+        names, and padding a batch of candidates to the longest would cost more than the tokens.
         """
         position = {t: i for i, t in enumerate(self.vocabulary)}
-        width = max((len(v.tokens) for v in self.variants), default=1)
-        pad = len(self.vocabulary)
-        self.token_ids = np.full((len(self.variants), width), pad, dtype=np.int32)
-        self.token_weights = np.zeros((len(self.variants), width))
-        for v, variant in enumerate(self.variants):
-            self.token_ids[v, :len(variant.tokens)] = [position[t] for t in variant.tokens]
-            self.token_weights[v, :len(variant.tokens)] = [self.idf[t] for t in variant.tokens]
-        self.token_counts = np.array([len(v.tokens) for v in self.variants], dtype=np.int64)
+        # one-letter tokens stand for a name's initial in these kinds of variant (`_score`'s rule)
+        self.initial_kinds = np.array([v.kind in ("initials", "person") for v in self.variants], dtype=bool)
+        self.token_counts = np.fromiter((len(v.tokens) for v in self.variants), dtype=np.int64,
+                                        count=len(self.variants))
+        self.token_starts = np.zeros(len(self.variants) + 1, dtype=np.int64)
+        np.cumsum(self.token_counts, out=self.token_starts[1:])
+        every = [t for v in self.variants for t in v.tokens]
+        self.token_columns = np.fromiter((position[t] for t in every), dtype=np.int64, count=len(every))
+        self.token_columns += np.repeat(self.initial_kinds, self.token_counts) * len(self.vocabulary)
+        self.token_weights = np.fromiter((self.idf[t] for t in every), dtype=np.float64, count=len(every))
+        self.weight_sums = (np.add.reduceat(self.token_weights, self.token_starts[:-1]) if every
+                            else np.zeros(0))
         self.kind_weights = np.array([KIND_WEIGHTS[v.kind] for v in self.variants])
-        self.sorted_texts = [" ".join(sorted(v.tokens)) for v in self.variants]
+        self.sorted_texts = np.array([" ".join(sorted(v.tokens)) for v in self.variants], dtype=object)
         self.entry_of = np.array([v.entry for v in self.variants], dtype=np.int64)
         self.described = np.array([v.kind == "description" for v in self.variants], dtype=bool)
         self.position = position
-        # one-letter tokens stand for a name's initial in these kinds of variant (`_score`'s rule)
-        self.initial_kinds = np.array([v.kind in ("initials", "person") for v in self.variants], dtype=bool)
         self.letters = {t: i for t, i in position.items() if len(t) == 1}
         self.initial_ranges = self._initial_ranges()
+        lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=len(self.vocabulary))
+        self.by_length = np.argsort(lengths, kind="stable")  # vocabulary positions, shortest first
+        self.sorted_lengths = lengths[self.by_length]
+        self.vocabulary_by_length = [self.vocabulary[i] for i in self.by_length.tolist()]
         self._postings_arrays()
         self.name_rank = self._name_ranks()
         # a batch repeats its words (`similar_words`); the lock makes the cache safe across threads
@@ -500,19 +510,34 @@ class Index:
 
         The same list, in the same order, as `process.extract(word, vocabulary, scorer=fuzz.ratio,
         score_cutoff=80, limit=50)` (equal scores in vocabulary order), from one cdist call per
-        `_FUZZY_CHUNK` words instead of one extract call per word.
+        `_FUZZY_CHUNK` words instead of one extract call per word. Words go in order of length,
+        so that each call compares them only with the words of a length they can match
+        (`_length_window`).
         """
         found: dict[str, list[tuple[str, float]]] = {}
+        words = sorted(words, key=len)
         for start in range(0, len(words), _FUZZY_CHUNK):
             chunk = words[start:start + _FUZZY_CHUNK]
-            matrix = process.cdist(chunk, self.vocabulary, scorer=fuzz.ratio, score_cutoff=80,
-                                   dtype=np.float64)
+            low, high = self._length_window(len(chunk[0]), len(chunk[-1]))
+            matrix = process.cdist(chunk, self.vocabulary_by_length[low:high], scorer=fuzz.ratio,
+                                   score_cutoff=80, dtype=np.float64)
             for word, row in zip(chunk, matrix, strict=True):
                 close = np.flatnonzero(row >= 80)
-                close = close[np.lexsort((close, -row[close]))][:50]
+                positions, scores = self.by_length[low + close], row[close]
+                best = np.lexsort((positions, -scores))[:50]
                 found[word] = [(self.vocabulary[t], score) for t, score in zip(
-                    close.tolist(), row[close].tolist(), strict=True)]
+                    positions[best].tolist(), scores[best].tolist(), strict=True)]
         return found
+
+    def _length_window(self, shortest: int, longest: int) -> tuple[int, int]:
+        """The slice of `vocabulary_by_length` that words of these lengths can be within ratio 80 of.
+
+        ratio = 100 x (1 - indel distance / (la + lb)) and the distance is at least |la - lb|,
+        so ratio >= 80 needs 2 x min(la, lb) >= 0.8 x (la + lb): lb within 2/3 and 3/2 of la.
+        """
+        low = np.searchsorted(self.sorted_lengths, (2 * shortest) // 3, side="left")
+        high = np.searchsorted(self.sorted_lengths, -(-3 * longest // 2), side="right")
+        return int(low), int(high)
 
     def _similar_to(self, q: str, fuzzy: Iterable[tuple[str, float]]) -> dict[str, float]:
         """The vocabulary tokens one query token may stand for (a column of `_similar`).
@@ -556,39 +581,46 @@ class Index:
                 candidates: np.ndarray) -> np.ndarray:
         """`_score` of every candidate, computed for all of them at once with numpy.
 
-        For each query token, a similarity vector over the vocabulary (`_similarity_table`)
-        is gathered at every candidate's tokens: the row maxima give precision, the maxima
-        over query tokens at each variant token give recall.
+        Each query token's similarity to every token of every candidate is read from its
+        `_similarity_table`: the maxima over each candidate's tokens give precision, the
+        maxima over the query tokens at each candidate token give recall.
         """
         if not len(candidates):
             return np.zeros(0)
-        width = int(self.token_counts[candidates].max())  # the columns beyond are padding for all
-        ids, weights = self.token_ids[candidates, :width], self.token_weights[candidates, :width]
-        table_row = self.initial_kinds[candidates].astype(np.intp)[:, None]  # 1: the initials rule applies
-        gathered = np.empty((len(query_tokens), *ids.shape))
-        for i, q in enumerate(query_tokens):
-            gathered[i] = self._similarity_table(q, sims)[table_row, ids]
+        at, firsts = self._tokens_of(candidates)
+        tables = np.stack([self._similarity_table(q, sims).ravel() for q in query_tokens])
+        similar = tables.take(self.token_columns[at], axis=1)  # query token x candidate token
         query_weights = np.array([self.idf.get(q, self.max_idf) for q in query_tokens])
-        precision = (query_weights[:, None] * gathered.max(axis=2)).sum(axis=0) / query_weights.sum()
-        recall = (weights * gathered.max(axis=0)).sum(axis=1) / weights.sum(axis=1)
+        found = np.maximum.reduceat(similar, firsts, axis=1)  # query token x candidate
+        precision = (query_weights[:, None] * found).sum(axis=0) / query_weights.sum()
+        covered = np.add.reduceat(self.token_weights[at] * similar.max(axis=0), firsts)
+        recall = covered / self.weight_sums[candidates]
         with np.errstate(invalid="ignore", divide="ignore"):
             f_half = np.where(precision + recall > 0,
                               1.25 * precision * recall / (0.25 * precision + recall), 0.0)
         # token_sort_ratio is ratio over the sorted words: the variants' are sorted once, at build
-        texts = [self.sorted_texts[v] for v in candidates.tolist()]
+        texts = self.sorted_texts[candidates].tolist()
         sort_ratio = process.cdist([" ".join(sorted(query_tokens))], texts, scorer=fuzz.ratio,
                                    dtype=np.float64)[0] / 100
         named = round_hundredths(100 * self.kind_weights[candidates] * (0.8 * f_half + 0.2 * sort_ratio))
         return np.where(self.described[candidates], 100 * KIND_WEIGHTS["description"] * precision, named)
 
+    def _tokens_of(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the candidates' tokens are in the token arrays, one candidate after another,
+        and where each candidate's begin in that list (for numpy's reduceat)."""
+        counts = self.token_counts[candidates]
+        ends = np.cumsum(counts)
+        firsts = ends - counts
+        return np.repeat(self.token_starts[candidates] - firsts, counts) + np.arange(ends[-1]), firsts
+
     def _similarity_table(self, q: str, sims: dict[str, dict[str, float]]) -> np.ndarray:
-        """`_score`'s similarity of one query token to every vocabulary token (and the padding, 0).
+        """`_score`'s similarity of one query token to every vocabulary token.
 
         Row 0 is for variants of any kind, row 1 for person and initials variants, where a
         one-letter token stands for an initial: a one-letter query token is 0.9 similar to every
         word it begins (and to nothing in row 0), a longer one 0.9 similar to its own initial.
         """
-        table = np.zeros((2, len(self.vocabulary) + 1))
+        table = np.zeros((2, len(self.vocabulary)))
         if len(q) == 1:
             start, end = self.initial_ranges.get(q, (0, 0))
             table[1, start:end] = 0.9
