@@ -472,9 +472,11 @@ class Index:
 
         Comparing words with the vocabulary costs most when done one word at a time:
         rapidfuzz's cdist compares many words in one pass (SIMD), about five times faster.
-        The words are remembered (`similar_words`), so the batch's searches find them ready.
+        The words are remembered (`similar_words`), so the batch's searches find them ready;
+        only as many as are remembered, or the first would be forgotten before their query.
         """
-        self.similar_words(t for text in queries for reading in self._readings(text) for t in reading)
+        words = dict.fromkeys(t for text in queries for reading in self._readings(text) for t in reading)
+        self.similar_words(list(words)[:_SIMILAR_CACHE])
 
     def _similar(self, query_tokens: tuple[str, ...]) -> dict[str, dict[str, float]]:
         """For each query token, the vocabulary tokens it may stand for, with a similarity in 0..1."""
