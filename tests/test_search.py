@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import doctest
 
+import numpy as np
+import pytest
 import requests
 from benchmarks.search_bench import evaluate, labelled
 from bs4 import BeautifulSoup
@@ -93,23 +95,65 @@ def _scored_one_by_one(index: search.Index, query: str, limit: int) -> list[tupl
     return [(index.records[e].iri, score) for e, score in ranked[:limit]]
 
 
-def test_vectorised_scores_equal_scoring_each_candidate(tmp_path):
+@pytest.fixture(scope="module")
+def generated_index(tmp_path_factory) -> search.Index:
+    """The index of a generated graph (scale 3): names that share words, people, descriptions."""
     from benchmarks import generate
 
-    project = generate.write_project(3, tmp_path / "project", seed=5)
-    settings = make_settings(tmp_path / "state", project_dir=str(project), validate=False)
+    root = tmp_path_factory.mktemp("generated")
+    project = generate.write_project(3, root / "project", seed=5)
+    settings = make_settings(root / "state", project_dir=str(project), validate=False)
     generated = KnowledgeGraph.open(settings, log=lambda _: None)
     try:
-        index = search.Index(search.collect(generated))
-        names = [r.name for r in index.records[::7]] + [row["query"] for row in labelled()]
-        names += ["J Smith", "prof a b jones", "uni hosp", "Univ. of Leicestre"]  # initials, typos
-        compared = 0
-        for name in names:
-            expected = _scored_one_by_one(index, name, 10)
-            found = [(h.record.iri, h.score) for h in index.search(name, [], 10)]
-            assert [iri for iri, _ in found] == [iri for iri, _ in expected], name
-            assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(found, expected, strict=True)), name
-            compared += bool(found)
-        assert compared > len(names) // 2
+        return search.Index(search.collect(generated))
     finally:
         generated.close()
+
+
+def _probe_names(index: search.Index) -> list[str]:
+    names = [r.name for r in index.records[::7]] + [row["query"] for row in labelled()]
+    return [*names, "J Smith", "prof a b jones", "uni hosp", "Univ. of Leicestre"]  # initials, typos
+
+
+def test_vectorised_scores_equal_scoring_each_candidate(generated_index):
+    index, compared = generated_index, 0
+    names = _probe_names(index)
+    for name in names:
+        expected = _scored_one_by_one(index, name, 10)
+        found = [(h.record.iri, h.score) for h in index.search(name, [], 10)]
+        assert [iri for iri, _ in found] == [iri for iri, _ in expected], name
+        assert all(abs(a - b) < 1e-6 for (_, a), (_, b) in zip(found, expected, strict=True)), name
+        compared += bool(found)
+    assert compared > len(names) // 2
+
+
+def test_fuzzy_lookup_of_many_words_equals_extract_one_by_one(generated_index):
+    """`_fuzzy` (one cdist for many words) lists what process.extract lists for each word, in order."""
+    from rapidfuzz import fuzz, process
+
+    # and an index where a word has more than 50 close words, many of them equally close
+    typos = sorted({w[:i] + c + w[i + 1:] for w in ("leicester", "warwick") for i in range(len(w))
+                    for c in "aeiouxyz"})
+    crowded = search.Index([search.Record(f"https://example.org/{i}", names={"name": [f"Centre {w}"]})
+                            for i, w in enumerate(typos)])
+    for index in (generated_index, crowded):
+        words = [*index.vocabulary[::5], "univrsity", "leicestre", "hospitl", "warwik", "zzzzzz", "leicester"]
+        found = index._fuzzy(words)
+        for word in words:
+            extracted = process.extract(word, index.vocabulary, scorer=fuzz.ratio, score_cutoff=80, limit=50)
+            assert found[word] == [(t, score) for t, score, _ in extracted], word
+    assert len(crowded._fuzzy(["leicester"])["leicester"]) == 50
+
+
+def test_a_prepared_batch_ranks_as_queries_one_by_one(generated_index):
+    names = _probe_names(generated_index)
+    alone = [[(h.record.iri, h.score, h.matched) for h in generated_index.search(n, [], 10)] for n in names]
+    prepared = search.Index(generated_index.records)
+    prepared.prepare(names)
+    assert [[(h.record.iri, h.score, h.matched) for h in prepared.search(n, [], 10)] for n in names] == alone
+
+
+def test_round_hundredths_rounds_as_python_does():
+    values = np.concatenate([np.random.default_rng(3).uniform(0, 100, 20000),
+                             np.arange(0, 100, 0.005), [0.125, 2.675, 1.005, 99.995]])
+    assert search.round_hundredths(values).tolist() == [round(v, 2) for v in values.tolist()]

@@ -183,6 +183,8 @@ def _json(raw: str, what: str) -> Any:
 
 
 def reconcile_batch(kg: KnowledgeGraph, queries: Mapping[str, Query]) -> dict:
+    """Every query's candidates; the batch's words are looked up in the index together first."""
+    search.index_for(kg).prepare(query.text for query in queries.values())
     return {name: {"result": reconcile(kg, query)} for name, query in queries.items()}
 
 
@@ -198,16 +200,17 @@ def reconcile(kg: KnowledgeGraph, query: Query) -> list[dict]:
         hits[iri] = search.Hit(record, 100.0, "id", {"name": hits[iri].score if iri in hits else 0.0})
     exact = {i for i in index.exact_matches(query.text, types)
              if reconcilable(index.records[index.by_iri[i]])}
-    candidates = []
+    ranked = []
     for hit in hits.values():
         boost = _property_boost(kg, index, hit.record, query)
         features = {**hit.features, **boost, "exact_name": float(hit.record.iri in exact)}
-        score = min(100.0, hit.score + sum(boost.values()))
+        score = round(min(100.0, hit.score + sum(boost.values())), 2)
         match = (hit.record.iri in certain and len(certain) == 1) or (
             not certain and hit.record.iri in exact and len(exact) == 1)
-        candidates.append(_candidate(kg, hit.record, round(score, 2), match, features))
-    candidates.sort(key=lambda c: (not c["match"], -c["score"], c["name"]))
-    return candidates[:query.limit]
+        ranked.append((not match, -score, hit.record.name, hit.record, features))
+    ranked.sort(key=lambda r: r[:3])  # only the candidates shown are written out
+    return [_candidate(kg, record, -negated, not unmatched, features)
+            for unmatched, negated, _, record, features in ranked[:query.limit]]
 
 
 def reconcilable(record: search.Record) -> bool:

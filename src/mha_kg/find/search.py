@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import bisect
 import functools
-import heapq
+import itertools
 import math
 import re
 import threading
 import time
 import unicodedata
 import weakref
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -87,6 +87,9 @@ EXACT_KINDS = ("name", "alt")
 _NOTHING: dict[str, float] = {}
 #: Query tokens whose similar vocabulary tokens an index remembers (a batch repeats its words).
 _SIMILAR_CACHE = 4096
+#: Query tokens compared with the vocabulary in one rapidfuzz call: more share its SIMD passes,
+#: and the score matrix (words x vocabulary, float64) stays a few MiB.
+_FUZZY_CHUNK = 64
 
 
 # ---------------------------------------------------------------------------- text
@@ -141,6 +144,22 @@ def acronyms(text: str) -> list[tuple[str, ...]]:
     if words and words[0].isupper() and len(words) >= 3:
         found.append((words[0].lower(), initials(words[1:])))
     return [f for f in found if " ".join(f) != key(text)]
+
+
+def round_hundredths(values: np.ndarray) -> np.ndarray:
+    """`round(value, 2)` of every value, as Python rounds it, at numpy's speed.
+
+    numpy's own rounding scales by 100 first, and the product can fall on the other side of a
+    half from the exact value; the few values that near a half are rounded by Python instead.
+
+    >>> round_hundredths(np.array([2.675, 0.125, 1.0049999, 33.3333]))
+    array([ 2.67,  0.12,  1.  , 33.33])
+    """
+    scaled = values * 100
+    rounded = np.rint(scaled) / 100
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        rounded[i] = round(float(values[i]), 2)
+    return rounded
 
 
 # ---------------------------------------------------------------------------- records
@@ -270,27 +289,79 @@ class Index:
     def _arrays(self) -> None:
         """The variants as arrays, for scoring all of a query's candidates at once (`_scores`).
 
-        Row v of `token_ids` holds variant v's tokens as vocabulary positions, padded with
-        a position whose similarity is always 0; `token_weights` their idf (0 for padding).
+        The variants' tokens, one variant after another: variant v's are at `token_starts[v]`
+        to `token_starts[v + 1]`, with their idf in `token_weights` and, in `token_columns`,
+        their column in a query token's `_similarity_table` (flattened): the vocabulary
+        position, plus the vocabulary's size in person and initials variants, which read the
+        table's second row. Not a padded matrix: descriptions are many times longer than
+        names, and padding a batch of candidates to the longest would cost more than the tokens.
         """
         position = {t: i for i, t in enumerate(self.vocabulary)}
-        width = max((len(v.tokens) for v in self.variants), default=1)
-        pad = len(self.vocabulary)
-        self.token_ids = np.full((len(self.variants), width), pad, dtype=np.int32)
-        self.token_weights = np.zeros((len(self.variants), width))
-        for v, variant in enumerate(self.variants):
-            self.token_ids[v, :len(variant.tokens)] = [position[t] for t in variant.tokens]
-            self.token_weights[v, :len(variant.tokens)] = [self.idf[t] for t in variant.tokens]
-        self.kind_weights = np.array([KIND_WEIGHTS[v.kind] for v in self.variants])
-        self.sorted_texts = [" ".join(sorted(v.tokens)) for v in self.variants]
-        self.entry_of = [v.entry for v in self.variants]
-        self.described = np.array([v.kind == "description" for v in self.variants])
-        self.position = position
         # one-letter tokens stand for a name's initial in these kinds of variant (`_score`'s rule)
-        self.initial_kinds = np.array([v.kind in ("initials", "person") for v in self.variants])
+        self.initial_kinds = np.array([v.kind in ("initials", "person") for v in self.variants], dtype=bool)
+        self.token_counts = np.fromiter((len(v.tokens) for v in self.variants), dtype=np.int64,
+                                        count=len(self.variants))
+        self.token_starts = np.zeros(len(self.variants) + 1, dtype=np.int64)
+        np.cumsum(self.token_counts, out=self.token_starts[1:])
+        every = [t for v in self.variants for t in v.tokens]
+        self.token_columns = np.fromiter((position[t] for t in every), dtype=np.int64, count=len(every))
+        self.token_columns += np.repeat(self.initial_kinds, self.token_counts) * len(self.vocabulary)
+        self.token_weights = np.fromiter((self.idf[t] for t in every), dtype=np.float64, count=len(every))
+        self.weight_sums = (np.add.reduceat(self.token_weights, self.token_starts[:-1]) if every
+                            else np.zeros(0))
+        self.kind_weights = np.array([KIND_WEIGHTS[v.kind] for v in self.variants])
+        self.sorted_texts = np.array([" ".join(sorted(v.tokens)) for v in self.variants], dtype=object)
+        self.entry_of = np.array([v.entry for v in self.variants], dtype=np.int64)
+        self.described = np.array([v.kind == "description" for v in self.variants], dtype=bool)
+        self.position = position
         self.letters = {t: i for t, i in position.items() if len(t) == 1}
-        # a batch repeats its words; lru_cache is safe across the server's threads
-        self._similar_to = functools.lru_cache(maxsize=_SIMILAR_CACHE)(self._similar_to)
+        self.initial_ranges = self._initial_ranges()
+        lengths = np.fromiter(map(len, self.vocabulary), dtype=np.int64, count=len(self.vocabulary))
+        self.by_length = np.argsort(lengths, kind="stable")  # vocabulary positions, shortest first
+        self.sorted_lengths = lengths[self.by_length]
+        self.vocabulary_by_length = [self.vocabulary[i] for i in self.by_length.tolist()]
+        self._postings_arrays()
+        self.name_rank = self._name_ranks()
+        # a batch repeats its words (`similar_words`); the lock makes the cache safe across threads
+        self._similar_cache: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self._similar_lock = threading.Lock()
+        self._typed = functools.lru_cache(maxsize=64)(self._typed)
+
+    def _initial_ranges(self) -> dict[str, tuple[int, int]]:
+        """For each first letter, the vocabulary positions of the words it begins (a one-letter
+        query token stands for any of them in person variants: `_similarity_table`)."""
+        ranges: dict[str, tuple[int, int]] = {}
+        for i, t in enumerate(self.vocabulary):  # sorted, so each letter's words are together
+            start, _ = ranges.get(t[0], (i, i))
+            ranges[t[0]] = (start, i + 1)
+        return ranges
+
+    def _postings_arrays(self) -> None:
+        """The postings as one array, token after token in vocabulary order (`_candidates`).
+
+        The variants holding the token at vocabulary position p are
+        `posted[posted_at[p]:posted_at[p + 1]]`, in increasing order.
+        """
+        lengths = [len(self.postings[t]) for t in self.vocabulary]
+        self.posted = np.fromiter(itertools.chain.from_iterable(self.postings[t] for t in self.vocabulary),
+                                  dtype=np.int64, count=sum(lengths))
+        self.posted_at = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self.posted_at[1:])
+
+    def _name_ranks(self) -> np.ndarray:
+        """Each entity's place in the order of display names: ties in score are shown by name.
+
+        Entities with the same name keep their index order, so equal hits always come out alike.
+        """
+        names = [r.name for r in self.records]
+        rank = np.empty(len(names), dtype=np.int64)
+        rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        return rank
+
+    def _typed(self, wanted: frozenset[str]) -> np.ndarray:
+        """Which entities have at least one of the wanted types (remembered per set of types)."""
+        return np.fromiter((not wanted.isdisjoint(r.types) for r in self.records), dtype=bool,
+                           count=len(self.records))
 
     def _add(self, i: int, record: Record) -> None:
         def variant(text_tokens: Iterable[str], kind: str) -> None:
@@ -322,26 +393,44 @@ class Index:
     # ------------------------------------------------------------------ ranking
 
     def search(self, query: str, types: Sequence[str] = (), limit: int = 10) -> list[Hit]:
-        """Entities ranked by how well one of their names matches the query (best first)."""
-        wanted = set(types)
-        best: dict[int, tuple[float, int]] = {}  # entity -> (score, its best variant)
+        """Entities ranked by how well one of their names matches the query (best first).
+
+        Equal scores are ordered by name, then by the entity's place in the index; an entity's
+        best variant is the first of its best-scoring ones (the first reading before the second).
+        """
+        wanted = frozenset(types)
+        found_variants, found_scores = [], []
         for query_tokens in self._readings(query):
             sims = self._similar(query_tokens)
-            candidates = list(self._candidates(sims))
+            candidates = self._candidates(sims)
             if wanted:
-                candidates = [v for v in candidates
-                              if not wanted.isdisjoint(self.records[self.variants[v].entry].types)]
-            entry_of = self.entry_of
-            for v, score in self._scores(query_tokens, sims, candidates):
-                entry = entry_of[v]
-                if entry not in best or score > best[entry][0]:
-                    best[entry] = (score, v)
-        if len(best) > limit:  # only the entities that can make the cut become hits
-            cut = heapq.nlargest(limit, (score for score, _ in best.values()))[-1]
-            best = {e: sv for e, sv in best.items() if sv[0] >= cut}
-        hits = [Hit(self.records[e], score, self.variants[v].kind, {"name": score})
-                for e, (score, v) in best.items()]
-        return sorted(hits, key=lambda h: (-h.score, h.record.name))[:limit]
+                candidates = candidates[self._typed(wanted)[self.entry_of[candidates]]]
+            found_variants.append(candidates)
+            found_scores.append(self._scores(query_tokens, sims, candidates))
+        if limit <= 0 or not found_variants:
+            return []
+        entries, variants, scores = self._best_per_entity(np.concatenate(found_variants),
+                                                          np.concatenate(found_scores))
+        if len(entries) > limit:  # only the entities that can make the cut become hits
+            cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            kept = scores >= cut
+            entries, variants, scores = entries[kept], variants[kept], scores[kept]
+        shown = np.lexsort((entries, self.name_rank[entries], -scores))[:limit]
+        return [Hit(self.records[e], score, self.variants[v].kind, {"name": score})
+                for e, v, score in zip(entries[shown].tolist(), variants[shown].tolist(),
+                                       scores[shown].tolist(), strict=True)]
+
+    def _best_per_entity(self, variants: np.ndarray, scores: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each entity's best score and the variant that made it: the first one, among equals.
+
+        lexsort is stable, so within an entity and a score the variants keep their order.
+        """
+        entries = self.entry_of[variants]
+        order = np.lexsort((-scores, entries))
+        grouped = entries[order]
+        firsts = order[np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])] if len(order) else order
+        return entries[firsts], variants[firsts], scores[firsts]
 
     def exact_matches(self, query: str, types: Sequence[str] = ()) -> set[str]:
         """IRIs whose name or alternate name is the query (normalised), of one of the types."""
@@ -378,15 +467,85 @@ class Index:
             readings.append(tuple(merged))
         return readings
 
+    def prepare(self, queries: Iterable[str]) -> None:
+        """Look up the words of a batch of queries together, before the queries are ranked.
+
+        Comparing words with the vocabulary costs most when done one word at a time:
+        rapidfuzz's cdist compares many words in one pass (SIMD), about five times faster.
+        The words are remembered (`similar_words`), so the batch's searches find them ready;
+        only as many as are remembered, or the first would be forgotten before their query.
+        """
+        words = dict.fromkeys(t for text in queries for reading in self._readings(text) for t in reading)
+        self.similar_words(list(words)[:_SIMILAR_CACHE])
+
     def _similar(self, query_tokens: tuple[str, ...]) -> dict[str, dict[str, float]]:
         """For each query token, the vocabulary tokens it may stand for, with a similarity in 0..1."""
-        sims: dict[str, dict[str, float]] = {}
-        for q in set(query_tokens):
-            sims[q] = self._similar_to(q)
-        return sims
+        return self.similar_words(query_tokens)
 
-    def _similar_to(self, q: str) -> dict[str, float]:
-        """The vocabulary tokens one query token may stand for (a column of `_similar`)."""
+    def similar_words(self, words: Iterable[str]) -> dict[str, dict[str, float]]:
+        """For each word, the vocabulary tokens it may stand for (`_similar_to`), remembered.
+
+        The words not remembered yet are compared with the vocabulary together (`_fuzzy`);
+        the most recently used `_SIMILAR_CACHE` words are kept, safely across the server's threads.
+        """
+        found: dict[str, dict[str, float]] = {}
+        missing = []
+        with self._similar_lock:
+            for word in dict.fromkeys(words):
+                if word in self._similar_cache:
+                    self._similar_cache.move_to_end(word)
+                    found[word] = self._similar_cache[word]
+                else:
+                    missing.append(word)
+        if missing:
+            fuzzy = self._fuzzy([w for w in missing if len(w) >= 4])
+            computed = {w: self._similar_to(w, fuzzy.get(w, ())) for w in missing}
+            with self._similar_lock:
+                self._similar_cache.update(computed)
+                while len(self._similar_cache) > _SIMILAR_CACHE:
+                    self._similar_cache.popitem(last=False)
+            found.update(computed)
+        return found
+
+    def _fuzzy(self, words: list[str]) -> dict[str, list[tuple[str, float]]]:
+        """For each word, the vocabulary tokens within rapidfuzz's ratio >= 80, best first, at most 50.
+
+        The same list, in the same order, as `process.extract(word, vocabulary, scorer=fuzz.ratio,
+        score_cutoff=80, limit=50)` (equal scores in vocabulary order), from one cdist call per
+        `_FUZZY_CHUNK` words instead of one extract call per word. Words go in order of length,
+        so that each call compares them only with the words of a length they can match
+        (`_length_window`).
+        """
+        found: dict[str, list[tuple[str, float]]] = {}
+        words = sorted(words, key=len)
+        for start in range(0, len(words), _FUZZY_CHUNK):
+            chunk = words[start:start + _FUZZY_CHUNK]
+            low, high = self._length_window(len(chunk[0]), len(chunk[-1]))
+            matrix = process.cdist(chunk, self.vocabulary_by_length[low:high], scorer=fuzz.ratio,
+                                   score_cutoff=80, dtype=np.float64)
+            for word, row in zip(chunk, matrix, strict=True):
+                close = np.flatnonzero(row >= 80)
+                positions, scores = self.by_length[low + close], row[close]
+                best = np.lexsort((positions, -scores))[:50]
+                found[word] = [(self.vocabulary[t], score) for t, score in zip(
+                    positions[best].tolist(), scores[best].tolist(), strict=True)]
+        return found
+
+    def _length_window(self, shortest: int, longest: int) -> tuple[int, int]:
+        """The slice of `vocabulary_by_length` that words of these lengths can be within ratio 80 of.
+
+        ratio = 100 x (1 - indel distance / (la + lb)) and the distance is at least |la - lb|,
+        so ratio >= 80 needs 2 x min(la, lb) >= 0.8 x (la + lb): lb within 2/3 and 3/2 of la.
+        """
+        low = np.searchsorted(self.sorted_lengths, (2 * shortest) // 3, side="left")
+        high = np.searchsorted(self.sorted_lengths, -(-3 * longest // 2), side="right")
+        return int(low), int(high)
+
+    def _similar_to(self, q: str, fuzzy: Iterable[tuple[str, float]]) -> dict[str, float]:
+        """The vocabulary tokens one query token may stand for (a column of `_similar`).
+
+        `fuzzy` is the word's typo neighbours from `_fuzzy` (ratio 0..100).
+        """
         found: dict[str, float] = {}
         if q in self.postings:
             found[q] = 1.0
@@ -399,62 +558,80 @@ class Index:
             for k in range(3, len(q)):
                 if q[:k] in self.postings:
                     found.setdefault(q[:k], 0.85)
-        if len(q) >= 4:
-            for t, score, _ in process.extract(q, self.vocabulary, scorer=fuzz.ratio,
-                                               score_cutoff=80, limit=50):
-                found.setdefault(t, score / 100)
+        for t, score in fuzzy:
+            found.setdefault(t, score / 100)
         return found
 
-    def _candidates(self, sims: dict[str, dict[str, float]]) -> set[int]:
+    def _candidates(self, sims: dict[str, dict[str, float]]) -> np.ndarray:
         """Variants sharing a token with the query; only through its rarer tokens when it has some.
 
         A variant whose only shared word is "university" cannot win against one that shares
         "warwick", so common words do not bring candidates when rarer ones do (large graphs).
+        The variants come in increasing order.
         """
         common = max(50, len(self.variants) // 50)
-        tokens_seen = {t for found in sims.values() for t in found}
-        rare = {t for t in tokens_seen if len(self.postings[t]) <= common}
-        return {v for t in (rare or tokens_seen) for v in self.postings[t]}
+        seen = np.array(sorted({self.position[t] for found in sims.values() for t in found}), dtype=np.int64)
+        sizes = self.posted_at[seen + 1] - self.posted_at[seen]
+        rare = seen[sizes <= common]
+        chosen = rare if len(rare) else seen
+        marked = np.zeros(len(self.variants), dtype=bool)  # cheaper than np.unique of the postings
+        for p in chosen.tolist():
+            marked[self.posted[self.posted_at[p]:self.posted_at[p + 1]]] = True
+        return np.flatnonzero(marked)
 
     def _scores(self, query_tokens: tuple[str, ...], sims: dict[str, dict[str, float]],
-                candidates: list[int]) -> list[tuple[int, float]]:
+                candidates: np.ndarray) -> np.ndarray:
         """`_score` of every candidate, computed for all of them at once with numpy.
 
-        For each query token, a similarity vector over the vocabulary is gathered at
-        every candidate's tokens (with `_score`'s rule for initials in person variants):
-        the row maxima give precision, the maxima over query tokens at each variant
-        token give recall. A query with a one-letter token goes through `_score`.
+        Each query token's similarity to every token of every candidate is read from its
+        `_similarity_table`: the maxima over each candidate's tokens give precision, the
+        maxima over the query tokens at each candidate token give recall.
         """
-        if any(len(q) == 1 for q in query_tokens):
-            return [(v, self._score(query_tokens, self.variants[v], sims)) for v in candidates]
-        if not candidates:
-            return []
-        rows = np.array(candidates, dtype=np.int64)
-        ids, weights = self.token_ids[rows], self.token_weights[rows]
-        table_row = self.initial_kinds[rows].astype(np.intp)[:, None]  # 1: the initials rule applies
-        gathered = np.empty((len(query_tokens), *ids.shape))
-        for i, q in enumerate(query_tokens):
-            table = np.zeros((2, len(self.vocabulary) + 1))  # similarity without, and with, initials
-            for t, value in sims.get(q, _NOTHING).items():
-                table[:, self.position[t]] = value
-            if q[0] in self.letters:  # an initial matches a word it begins, in person variants only
-                table[1, self.letters[q[0]]] = 0.9
-            gathered[i] = table[table_row, ids]
+        if not len(candidates):
+            return np.zeros(0)
+        at, firsts = self._tokens_of(candidates)
+        tables = np.stack([self._similarity_table(q, sims).ravel() for q in query_tokens])
+        similar = tables.take(self.token_columns[at], axis=1)  # query token x candidate token
         query_weights = np.array([self.idf.get(q, self.max_idf) for q in query_tokens])
-        precision = (query_weights[:, None] * gathered.max(axis=2)).sum(axis=0) / query_weights.sum()
-        recall = (weights * gathered.max(axis=0)).sum(axis=1) / weights.sum(axis=1)
+        found = np.maximum.reduceat(similar, firsts, axis=1)  # query token x candidate
+        precision = (query_weights[:, None] * found).sum(axis=0) / query_weights.sum()
+        covered = np.add.reduceat(self.token_weights[at] * similar.max(axis=0), firsts)
+        recall = covered / self.weight_sums[candidates]
         with np.errstate(invalid="ignore", divide="ignore"):
             f_half = np.where(precision + recall > 0,
                               1.25 * precision * recall / (0.25 * precision + recall), 0.0)
         # token_sort_ratio is ratio over the sorted words: the variants' are sorted once, at build
-        texts = [self.sorted_texts[v] for v in candidates]
+        texts = self.sorted_texts[candidates].tolist()
         sort_ratio = process.cdist([" ".join(sorted(query_tokens))], texts, scorer=fuzz.ratio,
                                    dtype=np.float64)[0] / 100
-        named = 100 * self.kind_weights[rows] * (0.8 * f_half + 0.2 * sort_ratio)
-        described = self.described[rows]
-        scores = np.where(described, 100 * KIND_WEIGHTS["description"] * precision, named).tolist()
-        return [(v, score if plain else round(score, 2))
-                for v, score, plain in zip(candidates, scores, described.tolist(), strict=True)]
+        named = round_hundredths(100 * self.kind_weights[candidates] * (0.8 * f_half + 0.2 * sort_ratio))
+        return np.where(self.described[candidates], 100 * KIND_WEIGHTS["description"] * precision, named)
+
+    def _tokens_of(self, candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where the candidates' tokens are in the token arrays, one candidate after another,
+        and where each candidate's begin in that list (for numpy's reduceat)."""
+        counts = self.token_counts[candidates]
+        ends = np.cumsum(counts)
+        firsts = ends - counts
+        return np.repeat(self.token_starts[candidates] - firsts, counts) + np.arange(ends[-1]), firsts
+
+    def _similarity_table(self, q: str, sims: dict[str, dict[str, float]]) -> np.ndarray:
+        """`_score`'s similarity of one query token to every vocabulary token.
+
+        Row 0 is for variants of any kind, row 1 for person and initials variants, where a
+        one-letter token stands for an initial: a one-letter query token is 0.9 similar to every
+        word it begins (and to nothing in row 0), a longer one 0.9 similar to its own initial.
+        """
+        table = np.zeros((2, len(self.vocabulary)))
+        if len(q) == 1:
+            start, end = self.initial_ranges.get(q, (0, 0))
+            table[1, start:end] = 0.9
+            return table
+        for t, value in sims.get(q, _NOTHING).items():  # never a one-letter token (`_similar_to`)
+            table[:, self.position[t]] = value
+        if q[0] in self.letters:
+            table[1, self.letters[q[0]]] = 0.9
+        return table
 
     def _score(self, query_tokens: tuple[str, ...], variant: Variant,
                sims: dict[str, dict[str, float]]) -> float:
