@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import owlrl
@@ -117,8 +118,10 @@ def add_fast_closure(store: ox.Store, graphs: list[str], target: str) -> int | N
     if plan is None:
         return None
     union, graph = Union(store, graphs), ox.NamedNode(target)
-    for query in plan.queries:
-        text = union.query(query).serialize(format=ox.RdfFormat.N_TRIPLES)
+    with ThreadPoolExecutor(len(plan.queries) or 1) as pool:  # Oxigraph lets go of the interpreter
+        answers = list(pool.map(lambda query: union.query(query).serialize(format=ox.RdfFormat.N_TRIPLES),
+                                plan.queries))
+    for text in answers:
         if b"_:" in text:
             store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
                          for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))

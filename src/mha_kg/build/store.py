@@ -25,6 +25,7 @@ file was wrong.
 
 from __future__ import annotations
 
+import concurrent.futures
 import fcntl
 import hashlib
 import json
@@ -291,13 +292,6 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     """
     seconds: dict[str, float] = {}
     store = ox.Store()
-    started = time.perf_counter()
-    load_files(store, inputs)
-    seconds["load"] = _lap(started)
-    log(f"loaded {len(inputs.files)} files in {seconds['load']:.2f} s")
-    skipped = apply_changes(store, inputs)
-    for change_id, why in skipped:
-        log(f"change {change_id} left out: {why}")
     asserted = [graph_iri(inputs.base, name) for name in ASSERTED_GRAPHS]
     asserted += sorted({f.graph for f in inputs.files if f.graph not in ASSERTED_GRAPHS
                         and graph_kind(inputs.base, f.graph) != "change"})
@@ -305,6 +299,15 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
     closure = ""
     writer = _Writer(target)
     try:
+        if not inputs.changes:
+            writer.write_files(inputs)
+        started = time.perf_counter()
+        load_files(store, inputs)
+        seconds["load"] = _lap(started)
+        log(f"loaded {len(inputs.files)} files in {seconds['load']:.2f} s")
+        skipped = apply_changes(store, inputs)
+        for change_id, why in skipped:
+            log(f"change {change_id} left out: {why}")
         writer.write_early(store)
         if inputs.infer:
             started = time.perf_counter()
@@ -422,14 +425,15 @@ def graph_sizes(store: ox.Store) -> dict[str, int]:
 
 
 class _Writer:
-    """Copies the in-memory store to RocksDB at `target` on a thread, beside the build.
+    """Copies the build to RocksDB at `target` on a thread, beside the rest of the build.
 
-    Each part is dumped to N-Quads on the caller's thread, so the writing
-    thread shares nothing with the rest of the build (and a process forked
-    meanwhile touches no RocksDB), and loaded on the thread without checking
-    again what Oxigraph itself wrote. Oxigraph's loader gives blank nodes
-    fresh labels per load, so a store with blank nodes is written in one
-    part, after the closure, to keep its labels consistent. Not a forked
+    The asserted graphs are parsed from the files again, on the thread, while
+    the build parses them into memory; the inferred graph is dumped from
+    memory once inferred. Oxigraph's loader gives blank nodes fresh labels
+    per load, so when the loaded graphs hold one (or curated changes were
+    laid over the files) the store is instead written from one dump of the
+    memory store, after the closure, to keep the labels consistent. What
+    Oxigraph itself dumped is loaded without checking it again. Not a forked
     process: RocksDB keeps process-wide state (background threads) a fork
     does not carry, and a forked writer was seen to hang.
     """
@@ -439,47 +443,68 @@ class _Writer:
             shutil.rmtree(target)
         self.target = target
         self.error: BaseException | None = None
-        self._parts: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()  # (data, format, graph)
-        self._written: set[str] | None = None  # the graphs written early, when they were
+        self._parts: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
+        self._disk: ox.Store | None = None  # opened, used and closed on the writing thread only
+        self._from_files = False
+        self._blank: concurrent.futures.Future[bool] | None = None  # do the graphs hold a blank node?
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
         self._thread.start()
 
+    def write_files(self, inputs: dataset.Inputs) -> None:
+        """Start by parsing the input files into the store on disk."""
+        self._parts.put(lambda: load_files(self._disk, inputs))
+        self._from_files = True
+
     def write_early(self, store: ox.Store) -> None:
-        """Start on the graphs loaded so far, unless they hold a blank node."""
-        data = store.dump(format=ox.RdfFormat.N_QUADS)
-        if b"_:" not in data:  # no blank node (or a literal spelling one: then one part, as with one)
-            self._written = {g.value for g in store.named_graphs()}
-            self._parts.put((data, ox.RdfFormat.N_QUADS, None))
+        """Look for a blank node in the graphs loaded, beside the build: if there is one, the
+        store is written again from one dump of `store`, in `write_rest`."""
+        looking = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="blank-nodes")
+        self._blank = looking.submit(_has_blank_node, store)
+        looking.shutdown(wait=False)
+        if self._from_files:
+            self._parts.put(lambda: self._blank.result() and self._start_again())
 
     def write_rest(self, store: ox.Store, graph: str) -> None:
-        """Add `graph` (all of the store, if nothing was written early)."""
+        """Add `graph` to the files, or write the whole of `store` when they are not enough."""
         name = ox.NamedNode(graph)
-        if self._written is None:
-            self._parts.put((store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS, None))
-        elif graph not in self._written and store.contains_named_graph(name):
-            self._written.add(graph)
-            self._parts.put((store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name),
-                             ox.RdfFormat.N_TRIPLES, name))
+        if not self._from_files or self._blank.result():
+            self._put_dump(store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS, None)
+        elif store.contains_named_graph(name):
+            self._put_dump(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name),
+                           ox.RdfFormat.N_TRIPLES, name)
 
     def finish(self) -> None:
         """Wait for the copy to end (on success or failure alike)."""
         self._parts.put(None)
         self._thread.join()
 
+    def _put_dump(self, data: bytes, rdf_format: ox.RdfFormat, graph: ox.NamedNode | None) -> None:
+        self._parts.put(lambda: self._disk.bulk_load(data, format=rdf_format, to_graph=graph, lenient=True))
+
+    def _start_again(self) -> None:
+        """An empty store in place of what the files put there."""
+        self._disk = None  # closes it
+        shutil.rmtree(self.target)
+        self._disk = ox.Store(str(self.target))
+
     def _run(self) -> None:
         try:
-            disk = ox.Store(str(self.target))
+            self._disk = ox.Store(str(self.target))
             while (part := self._parts.get()) is not None:
-                data, rdf_format, graph = part
-                disk.bulk_load(data, format=rdf_format, to_graph=graph, lenient=True)
-                del data, part
-            disk.flush()
-            disk.optimize()
-            del disk
+                part()
+                del part  # a dump it held
+            self._disk.flush()
+            self._disk.optimize()
         except BaseException as exc:  # reported by the build, on its own thread
             self.error = exc
             while self._parts.get() is not None:  # let the build go on to its end
                 pass
+        finally:
+            self._disk = None  # closes it: every file is final from here
+
+
+def _has_blank_node(store: ox.Store) -> bool:
+    return bool(store.query("ASK { GRAPH ?g { ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) } }"))
 
 
 def _lap(started: float) -> float:

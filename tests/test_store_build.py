@@ -1,0 +1,75 @@
+"""The store on disk holds exactly what the build validated, whichever way it was written.
+
+build.store writes the disk store on a thread beside the build: from the
+input files again plus the inferred graph when it can, from one dump of the
+memory store when blank nodes (which Oxigraph's loader relabels per load) or
+curated changes make that necessary. Each way must give the same quads, and
+the inferred triples about a blank node must name the node the asserted
+triples name.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from mha_kg.build import dataset, store
+from mha_kg.errors import KGError
+from mha_kg.namespaces import graph_iri
+
+ONTOLOGY = b"""
+@prefix : <http://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+:knows owl:inverseOf :knownBy ; rdfs:range :Agent .
+:Person rdfs:subClassOf :Agent .
+"""
+WITH_BLANKS = b"""
+@prefix : <http://example.org/> .
+:ann :knows _:friend , [ :knows :bob ] . _:friend a :Person .
+"""
+WITHOUT_BLANKS = b"""
+@prefix : <http://example.org/> .
+:ann :knows :carl . :carl a :Person .
+"""
+
+
+def _inputs(tmp_path, data: bytes) -> dataset.Inputs:
+    (tmp_path / "ontology.ttl").write_bytes(ONTOLOGY)
+    (tmp_path / "data.ttl").write_bytes(data)
+    base = "https://w3id.org/mha-kg"
+    return dataset.Inputs(files=[dataset.SourceFile(tmp_path / "ontology.ttl", "ontology"),
+                                 dataset.SourceFile(tmp_path / "data.ttl", "data")],
+                          base=base, validate=False, infer=True)
+
+
+def _disk_quads(info: store.BuildInfo) -> set[ox.Quad]:
+    disk = ox.Store.read_only(info.path)
+    try:
+        return set(disk)
+    finally:
+        del disk
+
+
+@pytest.mark.parametrize("data", [WITH_BLANKS, WITHOUT_BLANKS], ids=["blank-nodes", "iris-only"])
+def test_the_disk_store_holds_the_files_and_their_closure(tmp_path, data):
+    inputs = _inputs(tmp_path, data)
+    quads = _disk_quads(store.ensure(inputs, tmp_path / "state"))
+    inferred = ox.NamedNode(graph_iri(inputs.base, "inferred"))
+    asserted = {q for q in quads if q.graph_name != inferred}
+    closure = {q.triple for q in quads if q.graph_name == inferred}
+    assert len(asserted) == (4 if data is WITH_BLANKS else 2) + 3  # the data, and the ontology
+    knows, known_by = ox.NamedNode("http://example.org/knows"), ox.NamedNode("http://example.org/knownBy")
+    # every inverse names the very nodes of the asserted triple, blank or not
+    expected = {ox.Triple(q.object, known_by, q.subject) for q in asserted if q.predicate == knows}
+    assert expected and expected <= closure
+    agent = ox.NamedNode("http://example.org/Agent")
+    typed = {t.subject for t in closure if t.object == agent}
+    assert typed == {q.object for q in asserted if q.predicate == knows}
+
+
+def test_a_file_that_does_not_parse_leaves_no_store(tmp_path):
+    inputs = _inputs(tmp_path, b"@prefix : <http://example.org/> .\n:ann :knows .\n")
+    with pytest.raises(KGError, match=r"data\.ttl:2"):
+        store.ensure(inputs, tmp_path / "state")
+    assert not [p for p in (tmp_path / "state" / "stores").iterdir()]
