@@ -285,10 +285,9 @@ def build(inputs: dataset.Inputs, target: Path, log: Log) -> BuildInfo:
 
     Oxigraph parses (tens of times faster than rdflib), the fast closure
     infers and the shapes are checked as Oxigraph queries. The copy to disk
-    runs on a thread beside inference and validation (Oxigraph lets go of
-    the interpreter as it loads and answers), and is removed if either
-    fails: the asserted graphs as soon as they are loaded, the inferred one
-    once inferred.
+    runs on a thread from the start, beside all of it (`_Writer`: Oxigraph
+    lets go of the interpreter as it loads and answers), and is removed if
+    the build fails.
     """
     seconds: dict[str, float] = {}
     store = ox.Store()
