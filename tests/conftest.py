@@ -143,6 +143,17 @@ def driver():
     shutil.rmtree(profile, ignore_errors=True)
 
 
+def wait_for(driver, condition, timeout: float = 60):
+    """Poll `condition(driver)` until it is true (a commit rebuilding the store can take tens of
+    seconds on a busy machine). An element the page replaced while it was being read (a form's
+    answer arriving mid-check) is looked for again, not a failure."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    waiting = WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,))
+    return waiting.until(condition)
+
+
 @pytest.fixture(scope="session")
 def shapes_graph():
     """The project's SHACL shapes, parsed once."""

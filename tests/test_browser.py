@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import wait_for
+
 pytestmark = pytest.mark.browser
-
-def wait_for(driver, condition, timeout=30):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
 
 
 def script_errors(driver) -> list[str]:

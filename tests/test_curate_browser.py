@@ -25,7 +25,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import requests
 
-from .conftest import FIXTURES, ROOT, serve
+from .conftest import FIXTURES, ROOT, serve, wait_for
 from .test_curate import BASE, NEW_UNI, SECTION, copy_project, sparql
 
 pytestmark = pytest.mark.browser
@@ -43,11 +43,6 @@ def shot(driver, name: str, element=None) -> None:
             driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
         driver.save_screenshot(str(SHOTS / f"curating-{name}.png"))
 
-
-def wait_for(driver, condition, timeout=60):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
 
 
 def field(driver, label: str, slot: int = 0):

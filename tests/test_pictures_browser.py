@@ -12,7 +12,8 @@ import io
 import pytest
 import requests
 
-from .test_browser import script_errors, wait_for
+from .conftest import wait_for
+from .test_browser import script_errors
 
 pytestmark = pytest.mark.browser
 

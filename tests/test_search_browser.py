@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import wait_for
+
 pytestmark = pytest.mark.browser
-
-def wait_for(driver, condition, timeout=30):
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
 
 
 def test_typing_suggests_and_enter_opens_the_entity(driver, live_server):
