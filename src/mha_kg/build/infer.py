@@ -66,7 +66,7 @@ def is_noise(triple: tuple) -> bool:
 
 # ---------------------------------------------------------------------------
 # The fast closure: owlrl over the schema only, its entailments applied to the
-# instance data in one pass over an Oxigraph store.
+# instance data by three queries Oxigraph answers (see _property_queries).
 #
 # owlrl iterates every OWL 2 RL rule over every triple until nothing changes:
 # seconds for a thousand triples, hours for a million. Ontologies in the
@@ -76,7 +76,7 @@ def is_noise(triple: tuple) -> bool:
 # predicate and each type's class. Anything else in the schema (restrictions,
 # transitive or functional properties, sameAs, property chains...) and
 # `fast_closure` says so by returning None, and the caller runs owlrl on
-# everything. tests/test_inference.py checks the two agree on the real data.
+# everything. tests/test_fast_closure.py checks the two agree on the real data.
 # ---------------------------------------------------------------------------
 
 _OX_TYPE = ox.NamedNode(str(RDF.type))
