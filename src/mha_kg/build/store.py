@@ -455,13 +455,15 @@ class _Writer:
         self._from_files = True
 
     def write_early(self, store: ox.Store) -> None:
-        """Look for a blank node in the graphs loaded, beside the build: if there is one, the
-        store is written again from one dump of `store`, in `write_rest`."""
+        """When the files are being parsed, look for a blank node in the graphs loaded, beside
+        the build: if there is one, the store is written again from one dump of `store`, in
+        `write_rest`."""
+        if not self._from_files:
+            return  # written from one dump anyway: nothing to look for
         looking = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="blank-nodes")
         self._blank = looking.submit(_has_blank_node, store)
         looking.shutdown(wait=False)
-        if self._from_files:
-            self._parts.put(lambda: self._blank.result() and self._start_again())
+        self._parts.put(lambda: self._blank.result() and self._start_again())
 
     def write_rest(self, store: ox.Store, graph: str) -> None:
         """Add `graph` to the files, or write the whole of `store` when they are not enough."""

@@ -145,7 +145,6 @@ def _parse_utc(stamp: str) -> datetime:
 
 
 @functools.lru_cache(maxsize=8)
-@functools.lru_cache(maxsize=8)
 def _http_date(stamp: str) -> str:
     return http_date(_parse_utc(stamp))
 
