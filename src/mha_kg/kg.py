@@ -36,19 +36,22 @@ class KnowledgeGraph:
     @classmethod
     def open(cls, settings: dict, files: Sequence[str] = (),
              log: Callable[[str], None] = _stderr,
-             prepare: Callable[[dataset.Inputs, dict], dataset.Inputs] | None = None) -> KnowledgeGraph:
+             prepare: Callable[[dataset.Inputs, dict], dataset.Inputs] | None = None,
+             optimized: bool = True) -> KnowledgeGraph:
         """Build (or reuse) the store and open an engine over it.
 
         `prepare` turns the input files into what is actually built; the write
         path (`curate.writes.open_graph`) passes one that lays the curated
         changes over them, so this class needs to know nothing about writes.
+        `optimized=False`: a new store's tables are left for `store.optimize`
+        (a server compacts them once it answers).
         """
         if settings["store"]:
             return cls(settings, engine.RemoteEngine(settings["store"], settings), None)
         inputs = (dataset.file_inputs(files, settings) if files
                   else dataset.project_inputs(settings))
         built_from = prepare(inputs, settings) if prepare else inputs
-        info = store.ensure(built_from, Path(settings["state_dir"]), log)
+        info = store.ensure(built_from, Path(settings["state_dir"]), log, optimized)
         return cls(settings, engine.EmbeddedEngine(info.path, settings), info, inputs)
 
     # ------------------------------------------------------------------ naming

@@ -10,6 +10,7 @@ query: the standard-vocabulary types, inverse and super-properties.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -119,17 +120,34 @@ def add_fast_closure(store: ox.Store, graphs: list[str], target: str) -> list[by
     if plan is None:
         return None
     union, graph = Union(store, graphs), ox.NamedNode(target)
+    schema = ox.serialize(plan.schema_triples(store, graphs), format=ox.RdfFormat.N_TRIPLES)
+    asked = threading.Barrier(max(1, len(plan.queries)))
+
+    def answer(query: str) -> bytes:
+        """One query's answer, added to `target` as soon as it is complete: a query reads the
+        store as it was when asked, and every query is asked before any answer is added."""
+        try:
+            solutions = union.query(query)
+        except BaseException:
+            asked.abort()  # the others stop waiting
+            raise
+        asked.wait()
+        text = solutions.serialize(format=ox.RdfFormat.N_TRIPLES)
+        _add_ntriples(store, text, graph)
+        return text
+
     with ThreadPoolExecutor(len(plan.queries) or 1) as pool:  # Oxigraph lets go of the interpreter
-        answers = list(pool.map(lambda query: union.query(query).serialize(format=ox.RdfFormat.N_TRIPLES),
-                                plan.queries))
-    answers.append(ox.serialize(plan.schema_triples(store, graphs), format=ox.RdfFormat.N_TRIPLES))
-    for text in answers:
-        if b"_:" in text:
-            store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
-                         for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
-        else:  # Oxigraph's own output: its loader need not check it again
-            store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
-    return answers
+        answers = list(pool.map(answer, plan.queries))
+    _add_ntriples(store, schema, graph)
+    return [*answers, schema]
+
+
+def _add_ntriples(store: ox.Store, text: bytes, graph: ox.NamedNode) -> None:
+    if b"_:" in text:
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                     for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+    else:  # Oxigraph's own output: its loader need not check it again
+        store.load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
 
 
 @dataclass(frozen=True)

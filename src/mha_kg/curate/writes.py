@@ -467,15 +467,17 @@ class CuratedGraph(KnowledgeGraph):
 
 
 def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], None] | None = None,
-               writer: bool = False) -> KnowledgeGraph:
+               writer: bool = False, optimized: bool = True) -> KnowledgeGraph:
     """Open the graph as served, re-applying the journal's changes over the current files.
 
     `writer`: this process will take writes (a server with a write token), so it holds the
     state's writer lock until closed; commands that only read never take it.
+    `optimized=False`: a store built now is served before its tables are compacted, for
+    `optimize_served` to do beside serving.
     """
     say = log or (lambda message: print(message, file=sys.stderr))
     if files or settings["store"]:
-        return KnowledgeGraph.open(settings, files, log=say)
+        return KnowledgeGraph.open(settings, files, log=say, optimized=optimized)
     journal = Journal(settings)
     # Only the holder of the writer lock tidies the state (a read-only start beside a writing
     # server must not move the writer's change files); a reader releases it once open.
@@ -485,7 +487,8 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
         while True:
             pending = journal.files(entries)
             try:
-                kg = CuratedGraph.open(settings, log=say, prepare=lambda inputs, _, changes=pending:
+                kg = CuratedGraph.open(settings, log=say, optimized=optimized,
+                                       prepare=lambda inputs, _, changes=pending:
                                        dataclasses.replace(inputs, changes=changes))
                 break
             except store.Nonconforming:
@@ -512,6 +515,23 @@ def open_graph(settings: dict, files: Sequence[str] = (), log: Callable[[str], N
     elif lock is not None:
         lock.close()
     return kg
+
+
+def optimize_served(kg: KnowledgeGraph, log: Callable[[str], None]) -> None:
+    """Compact the served store's tables beside serving (store.optimize), then serve the copy,
+    unless a commit moved the server to another store meanwhile (that store is served as it
+    is, and optimized at the next start)."""
+    served = kg.build
+    if served is None or served.optimized:
+        return
+    started = time.perf_counter()
+    info = store.optimize(served, Path(kg.settings["state_dir"]))
+    with _LOCK:  # no commit switches stores in between
+        if kg.build is not served:
+            return
+        _embedded(kg).switch(info.path)
+        kg.build = info
+    log(f"store optimized in {time.perf_counter() - started:.2f} s: serving {Path(info.path).name}")
 
 
 def _tidy(journal: Journal, settings: dict, say: Callable[[str], None]) -> list[dict]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 
 from ..curate.curators import writes_enabled
-from ..curate.writes import open_graph
+from ..curate.writes import open_graph, optimize_served
 
 
 def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
@@ -17,7 +18,7 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     from .app import create_app
 
     install(endpoints(settings))  # from here on, no connection but to the allowlisted endpoints
-    kg = open_graph(settings, files, writer=writes_enabled(settings))
+    kg = open_graph(settings, files, writer=writes_enabled(settings), optimized=False)
     kg.engine.warm()
     app = create_app(settings, kg=kg)
     sock = socket.create_server((host, port), family=_family(host), reuse_port=False)
@@ -25,6 +26,7 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving the knowledge graph at http://{shown}:{bound_port}/ "
           f"(SPARQL endpoint http://{shown}:{bound_port}/sparql)", file=sys.stderr, flush=True)
+    threading.Thread(target=_optimize, args=(kg,), name="optimize-store", daemon=True).start()
     try:
         waitress.serve(
             app,
@@ -37,6 +39,16 @@ def run(settings: dict, files: Sequence[str], host: str, port: int) -> None:
         )
     finally:
         kg.close()
+
+
+def _optimize(kg) -> None:
+    """A store built by this start is compacted beside serving; a failure leaves it served as is."""
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+    try:
+        optimize_served(kg, say)
+    except Exception as exc:  # the store served is sound: say why and go on
+        say(f"the store was not optimized ({exc}); it is served as built")
 
 
 def _family(host: str) -> socket.AddressFamily:
