@@ -92,7 +92,9 @@ def _cold_line(ours: dict, theirs: dict) -> str:
 
 
 def _build(seconds: dict) -> str:
-    return ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items())
+    """The build's steps; `optimize` compacts the store beside serving, after the start."""
+    return ", ".join(f"{k}{' (after the start)' if k == 'optimize' else ''} {v:.2f} s"
+                     for k, v in seconds.items())
 
 
 def _startup(name: str, server: dict) -> str:
