@@ -518,9 +518,12 @@ class _Writer:
     dump of the memory store, after the closure, to keep the labels
     consistent. Blank nodes the inferred graph does not name may take other
     labels on disk than in memory: nothing joins the two. What Oxigraph itself
-    wrote is loaded without checking it again. Not a forked process: RocksDB
-    keeps process-wide state (background threads) a fork does not carry, and
-    a forked writer was seen to hang.
+    wrote is loaded without checking it again, and the inferred graph is
+    loaded as soon as it is complete, beside the files if they are still
+    loading (two of Oxigraph's loaders may fill one store at once): the copy
+    to disk is the longest chain of a cold start. Not a forked process:
+    RocksDB keeps process-wide state (background threads) a fork does not
+    carry, and a forked writer was seen to hang.
     """
 
     def __init__(self, target: Path, optimized: bool):
@@ -531,7 +534,9 @@ class _Writer:
         self.error: BaseException | None = None
         self.checksums: dict[str, str] = {}  # of the files written, once closed
         self._parts: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
-        self._disk: ox.Store | None = None  # opened, used and closed on the writing thread only
+        self._disk: ox.Store | None = None  # opened and closed on the writing thread
+        self._opened = threading.Event()  # set once the store is open (or could not be)
+        self._beside: threading.Thread | None = None  # the inferred graph's load, beside the files'
         self._from_files = False
         self._ended = False
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -555,8 +560,10 @@ class _Writer:
             if self._from_files:
                 self._parts.put(self._start_again)
             self._put_dump(store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS, None)
-        else:
-            self._put_dump(b"".join(inferred), ox.RdfFormat.N_TRIPLES, name)
+        elif any(inferred):
+            self._beside = threading.Thread(target=self._load_beside, args=(b"".join(inferred), name),
+                                            name="store-writer-inferred", daemon=True)
+            self._beside.start()
         self._end()
 
     def finish(self) -> None:
@@ -574,6 +581,14 @@ class _Writer:
             self._parts.put(lambda: self._disk.bulk_load(data, format=rdf_format, to_graph=graph,
                                                          lenient=True))
 
+    def _load_beside(self, data: bytes, graph: ox.NamedNode) -> None:
+        self._opened.wait()
+        try:
+            if self._disk is not None:
+                self._disk.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph, lenient=True)
+        except BaseException as exc:  # reported by the build, as the writer's own
+            self.error = self.error or exc
+
     def _start_again(self) -> None:
         """An empty store in place of what the files put there."""
         self._disk = None  # closes it
@@ -583,20 +598,29 @@ class _Writer:
     def _run(self) -> None:
         try:
             self._disk = ox.Store(str(self.target))
+            self._opened.set()
             while (part := self._parts.get()) is not None:
                 part()
                 del part  # a dump it held
-            self._disk.flush()
-            if self.optimized:
-                self._disk.optimize()
+            self._join_beside()
+            if self.error is None:
+                self._disk.flush()
+                if self.optimized:
+                    self._disk.optimize()
         except BaseException as exc:  # reported by the build, on its own thread
             self.error = exc
             while self._parts.get() is not None:  # let the build go on to its end
                 pass
         finally:
+            self._opened.set()
+            self._join_beside()
             self._disk = None  # closes it: every file is final from here
         if self.error is None:
             self.checksums = checksums(self.target)
+
+    def _join_beside(self) -> None:
+        if self._beside is not None:
+            self._beside.join()
 
 
 def _let_go(store: ox.Store) -> None:
