@@ -10,6 +10,8 @@ triples name.
 
 from __future__ import annotations
 
+import types
+
 import pyoxigraph as ox
 import pytest
 
@@ -78,5 +80,31 @@ def test_the_disk_store_holds_the_files_and_their_closure(tmp_path, data):
 def test_a_file_that_does_not_parse_leaves_no_store(tmp_path):
     inputs = _inputs(tmp_path, b"@prefix : <http://example.org/> .\n:ann :knows .\n")
     with pytest.raises(KGError, match=r"data\.ttl:2"):
+        store.ensure(inputs, tmp_path / "state")
+    assert not [p for p in (tmp_path / "state" / "stores").iterdir()]
+
+
+def test_a_failed_write_of_the_closure_fails_the_build_and_leaves_no_store(tmp_path, monkeypatch):
+    """The inferred graph is loaded beside the files: its failure (a full disk, say) must fail
+    the build like any other, and leave nothing a start could take for a store."""
+    inputs = _inputs(tmp_path, WITHOUT_BLANKS)
+    real = store.ox
+
+    class FullDisk:
+        def __init__(self, path: str):
+            self._store = real.Store(path)
+
+        def bulk_load(self, data, format, to_graph=None, **options):
+            if to_graph is not None and to_graph.value.endswith("/inferred"):
+                raise OSError("No space left on device")
+            return self._store.bulk_load(data, format=format, to_graph=to_graph, **options)
+
+        def __getattr__(self, name):
+            return getattr(self._store, name)
+
+    oxigraph = types.SimpleNamespace(**{n: getattr(real, n) for n in dir(real) if not n.startswith("_")})
+    oxigraph.Store = lambda path=None: FullDisk(path) if path else real.Store()
+    monkeypatch.setattr(store, "ox", oxigraph)
+    with pytest.raises(KGError, match=r"could not write the store .*No space left"):
         store.ensure(inputs, tmp_path / "state")
     assert not [p for p in (tmp_path / "state" / "stores").iterdir()]
