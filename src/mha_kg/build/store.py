@@ -394,8 +394,9 @@ def build(inputs: dataset.Inputs, target: Path, log: Log, optimized: bool = True
             if not report.conforms:
                 raise Nonconforming(report)
             log(f"validated in {seconds['validate']:.2f} s")
-        _let_go(store)
-        del store
+        held = [store]
+        del store  # the thread below drops the last reference
+        _let_go(held)
         started = time.perf_counter()
     except BaseException:
         writer.finish()
@@ -623,10 +624,9 @@ class _Writer:
             self._beside.join()
 
 
-def _let_go(store: ox.Store) -> None:
-    """Free an in-memory store on a thread of its own (most of a second for a million quads,
-    which the start need not wait for)."""
-    held = [store]
+def _let_go(held: list) -> None:
+    """Free what `held` alone refers to (an in-memory store: most of a second for a million
+    quads, which the start need not wait for) on a thread of its own."""
     threading.Thread(target=held.clear, name="free-memory-store", daemon=True).start()
 
 
