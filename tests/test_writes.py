@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from mha_kg.curate import writes
+from mha_kg.curate import changes, writes
 from mha_kg.web.app import create_app
 
 from .conftest import FIXTURES, make_settings, serve
@@ -229,6 +230,21 @@ def test_the_python_api_commits_quads_atomically_with_their_history(tmp_path):
         with pytest.raises(writes.Invalid):  # two names: the shape refuses, nothing is kept
             writes.commit_change(kg, [ox.Quad(partner, name, ox.Literal("Second"), data)], [])
         assert not ask(client, f'<{ORG}partner> {SCHEMA_NAME} "Second"')
+
+
+def test_changes_committed_within_one_second_are_listed_newest_first(tmp_path):
+    """Each change records when it ended to the millisecond: with whole seconds, two commits
+    in one second were ordered by their ids' random part (the feed's first entry wrong)."""
+    with curated_app(tmp_path) as client:
+        kg = client.application.extensions["kg"]
+        data, partner = ox.NamedNode(f"{BASE}/graph/data"), ox.NamedNode(f"{ORG}partner")
+        comment = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+        made = [writes.commit_change(kg, [ox.Quad(partner, comment, ox.Literal(f"note {n}"), data)], [],
+                                     writes.Meta(curator="Ada", comment=f"note {n}")) for n in range(4)]
+        listed = changes.recent(kg)
+        assert [c.id for c in listed[:4]] == [m.change_id for m in reversed(made)]
+        ended = [datetime.fromisoformat(c.ended.replace("Z", "+00:00")) for c in listed[:4]]
+        assert ended == sorted(ended, reverse=True) and len(set(ended)) == 4  # none share an instant
 
 
 def test_what_is_served_follows_a_write(tmp_path):

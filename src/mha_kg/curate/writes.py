@@ -335,7 +335,7 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
         return Change(None, [], 0, 0, _asserted_size(kg.base, kg.build))
     _check_not_emptying(kg, added, removed)
     change_id = change_id or mint_change_id()
-    ended = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    ended = _now_to_the_millisecond()
     history = changesets.quads(kg.base, change_id, Delta(added, removed), meta, ended)
     journal = Journal(kg.settings)
     entries = journal.load()
@@ -362,6 +362,13 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
     engine.switch(info.path)
     kg.build = info
     return change
+
+
+def _now_to_the_millisecond() -> str:
+    """The UTC time as an xsd:dateTime with milliseconds: two commits in one second are still
+    ordered by the time they ended (the feed and the histories are)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 #: Changes larger than this are committed by a whole rebuild (the fast path is for edits).
