@@ -21,6 +21,11 @@ A complete store records a checksum of each of its files; a start checks
 them, and a store that differs (a file cut, changed or missing, a garbled
 record) is removed and rebuilt from the inputs, with one line saying which
 file was wrong.
+
+A server's build leaves out compacting the store's tables (`optimize`, a
+quarter of a cold start at a million triples): it serves the store at once
+and makes a compacted copy beside it (`<fingerprint>-optimized`, the same
+scratch-then-rename under the same lock), which the next start finds first.
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ class BuildInfo:
     #: How the inferred graph was computed: "fast" (infer.fast_closure, which a commit may
     #: update incrementally), "owlrl" (the whole reasoner), "" (none, or an older record).
     closure: str = ""
-    #: Whether Oxigraph has compacted its tables (`optimize`): a store built for a server is
-    #: served at once and optimized beside it (`optimize`); older records were all optimized.
+    #: Whether Oxigraph has compacted its tables: a server's build (`ensure(optimized=False)`)
+    #: is served at once and compacted beside it (`optimize`); older records were all compacted.
     optimized: bool = True
 
     @property
