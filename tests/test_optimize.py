@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import psutil
-import pyoxigraph as ox
 import pytest
 import requests
 
@@ -24,15 +23,8 @@ from mha_kg.settings import load as load_settings
 
 from .conftest import make_settings, serve
 from .test_fastwrite import ACCEPTED
+from .test_store_build import _disk_quads
 from .test_write_faults import _cut
-
-
-def _quads(info: store.BuildInfo) -> set[ox.Quad]:
-    disk = ox.Store.read_only(info.path)
-    try:
-        return set(disk)
-    finally:
-        del disk
 
 
 def _tables(info: store.BuildInfo) -> int:
@@ -53,7 +45,7 @@ def test_the_optimized_copy_holds_the_same_quads_in_fewer_tables_and_is_found_fi
     assert not info.optimized and not info.path.endswith(store.OPTIMIZED_SUFFIX)
     copy = store.optimize(info, state)
     assert copy.optimized and copy.path == info.path + store.OPTIMIZED_SUFFIX
-    assert _quads(copy) == _quads(info) and copy.graphs == info.graphs
+    assert _disk_quads(copy) == _disk_quads(info) and copy.graphs == info.graphs
     assert _tables(copy) < _tables(info)  # the loads' tables compacted into fewer
     assert store.damaged_file(Path(copy.path), copy) is None
     assert store.damaged_file(Path(info.path), info) is None  # the served store is untouched
@@ -80,7 +72,7 @@ def test_a_copy_killed_halfway_leaves_only_a_scratch_folder(served):
     (scratch / "CURRENT").write_text("MANIFEST-000001\n")  # what a killed optimize leaves
     assert store.ensure(inputs, state).path == info.path
     copy = store.optimize(info, state)
-    assert not scratch.exists() and _quads(copy) == _quads(info)
+    assert not scratch.exists() and _disk_quads(copy) == _disk_quads(info)
 
 
 def test_the_server_switches_to_the_copy_unless_a_commit_came_first(tmp_path, monkeypatch):

@@ -155,33 +155,19 @@ def optimize(served: BuildInfo, state_dir: Path) -> BuildInfo:
     """
     if served.optimized:
         return served
-    stores = state_dir / "stores"
+    final = _homes(state_dir / "stores", served.fingerprint)[0]
     started = time.perf_counter()
-    with exclusive_lock(state_dir / "build.lock"):
-        final = _homes(stores, served.fingerprint)[0]
-        info = read_info(final)
-        if info and not damaged_file(final, info):
-            return info
-        shutil.rmtree(final, ignore_errors=True)
-        _remove_scratch(stores)
-        scratch = stores / f".build-{final.name}-{os.getpid()}"
-        try:
-            _link_store(Path(served.path), scratch)
-            disk = ox.Store(str(scratch))
-            disk.optimize()
-            del disk  # closes RocksDB: every file is final from here
-        except BaseException:
-            shutil.rmtree(scratch, ignore_errors=True)
-            raise
-        info = dataclasses.replace(served, path=str(final), optimized=True, reused=False,
+
+    def compacted(scratch: Path) -> BuildInfo:
+        _link_store(Path(served.path), scratch)
+        disk = ox.Store(str(scratch))
+        disk.optimize()
+        del disk  # closes RocksDB: every file is final from here
+        return dataclasses.replace(served, path=str(final), optimized=True, reused=False,
                                    seconds={**served.seconds, "optimize": _lap(started)},
                                    checksums=checksums(scratch))
-        _write_synced(scratch / "build.json", json.dumps(asdict(info), indent=2).encode())
-        _sync_folder(scratch)
-        os.rename(scratch, final)
-        _sync_folder(stores)
-        _prune(stores, keep=final)
-    return info
+
+    return _made_from_served(final, state_dir, compacted)
 
 
 def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: list[ox.Quad],
@@ -198,9 +184,30 @@ def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: 
     a checksum of every file (a linked table keeps the checksum it was built
     with, so damage to it is still found), and the served store is untouched.
     """
-    stores = state_dir / "stores"
-    final = stores / inputs.fingerprint()
+    final = state_dir / "stores" / inputs.fingerprint()
     started = time.perf_counter()
+
+    def changed(scratch: Path) -> BuildInfo:
+        done_removed, done_added = _apply(Path(served.path), scratch, removed, added)
+        graphs = dict(served.graphs)
+        for quad, step in [*((q, -1) for q in done_removed), *((q, 1) for q in done_added)]:
+            graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + step
+        info = BuildInfo(fingerprint=final.name, path=str(final),
+                         graphs={g: n for g, n in sorted(graphs.items()) if n},
+                         seconds={"derive": _lap(started)},
+                         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                         closure=served.closure, optimized=served.optimized)
+        info.checksums = _linked_checksums(scratch, Path(served.path), served.checksums)
+        return info
+
+    return _made_from_served(final, state_dir, changed)
+
+
+def _made_from_served(final: Path, state_dir: Path, make: Callable[[Path], BuildInfo]) -> BuildInfo:
+    """The store at `final`, made as every store is: under the build lock, in a scratch folder
+    that `make` fills (answering its record, checksums included) and that is renamed into
+    place with that record, or removed if `make` fails. A sound store already there is kept."""
+    stores = final.parent
     with exclusive_lock(state_dir / "build.lock"):
         info = read_info(final)
         if info and not damaged_file(final, info):
@@ -209,19 +216,10 @@ def derive(served: BuildInfo, inputs: dataset.Inputs, state_dir: Path, removed: 
         _remove_scratch(stores)
         scratch = stores / f".build-{final.name}-{os.getpid()}"
         try:
-            removed, added = _apply(Path(served.path), scratch, removed, added)
+            info = make(scratch)
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
-        graphs = dict(served.graphs)
-        for quad, step in [*((q, -1) for q in removed), *((q, 1) for q in added)]:
-            graphs[quad.graph_name.value] = graphs.get(quad.graph_name.value, 0) + step
-        info = BuildInfo(fingerprint=final.name, path=str(final),
-                         graphs={g: n for g, n in sorted(graphs.items()) if n},
-                         seconds={"derive": _lap(started)},
-                         built_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                         closure=served.closure, optimized=served.optimized)
-        info.checksums = _linked_checksums(scratch, Path(served.path), served.checksums)
         _write_synced(scratch / "build.json", json.dumps(asdict(info), indent=2).encode())
         _sync_folder(scratch)
         os.rename(scratch, final)
