@@ -13,7 +13,8 @@ A shape is taken over only when every constraint parameter it has is one of
 `_VALUE`, `_COUNT` and the logical ones over nested shapes this module can
 express as a SPARQL condition (`_conforms`): anything else (sh:node,
 sh:closed, string lengths, value ranges, property pairs, sh:property,
-custom components, deactivated shapes, SPARQL targets...) stays with pyshacl
+custom components, deactivated shapes, SPARQL targets, paths that may be
+zero steps long...) stays with pyshacl
 (`split` leaves it there). tests/test_shacl_core.py checks both give the same
 results on the shipped data, broken generated data, every shape fixture and
 shapes written to exercise each component with ill-typed and blank values.
@@ -165,7 +166,7 @@ def _plan(shape, rest: Graph) -> Plan | None:
     if not shape.is_property_shape and params & _COUNT:
         return None
     path = _path(shape.sg.graph, shape.path()) if shape.is_property_shape else None
-    if shape.is_property_shape and path is None:
+    if shape.is_property_shape and (path is None or not _at_least_one_step(path)):
         return None
     checks = []
     for param in sorted(params - _QUALIFIERS, key=str):
@@ -226,10 +227,30 @@ def _component(shape, param):
     return CONSTRAINT_PARAMETERS_MAP[param](shape)
 
 
+def _focus(targets: str) -> str:
+    """A sub-query binding ?this to each focus node once."""
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
+
+
 def _values(targets: str, path: str | None) -> str:
-    """The pairs (?this, ?value) of a shape: its focus nodes and their value nodes."""
-    focus = f"{{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
-    return f"{focus} ?this {path} ?value ." if path else f"{focus} BIND (?this AS ?value)"
+    """The pairs (?this, ?value) of a shape: its focus nodes and their value nodes.
+
+    Along a path, the path's pairs are enumerated and their subject tested against the
+    targets: no table of every focus node is made first (a quarter less time for the class
+    checks at scale 1000).
+    """
+    if path is None:
+        return f"{_focus(targets)} BIND (?this AS ?value)"
+    return f"?this {path} ?value . FILTER EXISTS {{ {targets} }}"
+
+
+def _at_least_one_step(path: str) -> bool:
+    """True when a SPARQL property path has no `*` or `?` (outside its IRIs).
+
+    SHACL relates every focus node to itself along a path that may be zero steps long;
+    SPARQL only a node that is in the graph. Such shapes stay with pyshacl.
+    """
+    return not re.search(r"[*?]", re.sub(r"<[^>]*>", "", path))
 
 
 def _failing(targets: str, path: str | None, condition: str) -> str:
@@ -237,9 +258,14 @@ def _failing(targets: str, path: str | None, condition: str) -> str:
 
 
 def _counting(targets: str, path: str, having: str, condition: str = "true") -> str:
-    focus = f"{{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
-    return (f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?value FILTER ({condition}) }} }} "
-            f"GROUP BY ?this HAVING ({having})")
+    return (f"SELECT ?this WHERE {{ {_focus(targets)} "
+            f"OPTIONAL {{ ?this {path} ?value FILTER ({condition}) }} }} GROUP BY ?this HAVING ({having})")
+
+
+def _more_than_one(targets: str, path: str) -> str:
+    """sh:maxCount 1: focus nodes with two different values (a quarter faster than counting)."""
+    return (f"SELECT DISTINCT ?this WHERE {{ ?this {path} ?value . ?this {path} ?other . "
+            f"FILTER (!sameTerm(?value, ?other)) FILTER EXISTS {{ {targets} }} }}")
 
 
 def _checks(shape, param, targets: str, path: str | None) -> list[Check] | None:
@@ -248,13 +274,14 @@ def _checks(shape, param, targets: str, path: str | None) -> list[Check] | None:
     if param == SH.minCount:
         least = int(component.min_count)
         if least == 1:  # no value at all: cheaper than counting them (a third less at scale 100)
-            focus = f"{{ SELECT DISTINCT ?this WHERE {{ {targets} }} }}"
-            empty = f"SELECT ?this WHERE {{ {focus} FILTER NOT EXISTS {{ ?this {path} [] }} }}"
+            empty = f"SELECT ?this WHERE {{ {_focus(targets)} FILTER NOT EXISTS {{ ?this {path} [] }} }}"
             return [Check(component, empty)]
         return [Check(component, _counting(targets, path, f"COUNT(DISTINCT ?value) < {least}"))] \
             if least > 0 else []
     if param == SH.maxCount:
         most = int(component.max_count)
+        if most == 1:
+            return [Check(component, _more_than_one(targets, path))]
         return [Check(component, _counting(targets, path, f"COUNT(DISTINCT ?value) > {most}"))]
     if param == SH.qualifiedValueShape:
         return _qualified(shape, component, targets, path)
@@ -340,7 +367,7 @@ def _conforms(sg: ShapesGraph, node, var: str, depth: int = 0) -> str | None:
     parts = []
     if shape.is_property_shape:
         path = _path(sg.graph, shape.path())
-        if path is None or params - _VALUE - {SH.minCount}:
+        if path is None or not _at_least_one_step(path) or params - _VALUE - {SH.minCount}:
             return None
         fresh = f"?v{depth}"
         for param in sorted(params - {SH.minCount, SH.pattern}, key=str):
