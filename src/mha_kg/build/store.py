@@ -566,7 +566,8 @@ class _Writer:
         if not self._from_files or any(b"_:" in text for text in inferred):
             if self._from_files:
                 self._parts.put(self._start_again)
-            self._put_dump(store.dump(format=ox.RdfFormat.N_QUADS), ox.RdfFormat.N_QUADS, None)
+            whole = store.dump(format=ox.RdfFormat.N_QUADS)
+            self._parts.put(lambda: self._disk.bulk_load(whole, format=ox.RdfFormat.N_QUADS, lenient=True))
         elif any(inferred):
             self._beside = threading.Thread(target=self._load_beside, args=(b"".join(inferred), name),
                                             name="store-writer-inferred", daemon=True)
@@ -582,11 +583,6 @@ class _Writer:
         if not self._ended:
             self._parts.put(None)
             self._ended = True
-
-    def _put_dump(self, data: bytes, rdf_format: ox.RdfFormat, graph: ox.NamedNode | None) -> None:
-        if data:
-            self._parts.put(lambda: self._disk.bulk_load(data, format=rdf_format, to_graph=graph,
-                                                         lenient=True))
 
     def _load_beside(self, data: bytes, graph: ox.NamedNode) -> None:
         self._opened.wait()

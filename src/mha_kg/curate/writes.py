@@ -64,6 +64,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -367,8 +368,7 @@ def _commit(kg: KnowledgeGraph, delta: Delta, meta: Meta, change_id: str | None,
 def _now_to_the_millisecond() -> str:
     """The UTC time as an xsd:dateTime with milliseconds: two commits in one second are still
     ordered by the time they ended (the feed and the histories are)."""
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 #: Changes larger than this are committed by a whole rebuild (the fast path is for edits).
