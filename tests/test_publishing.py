@@ -70,7 +70,7 @@ def test_every_format_of_a_data_document_is_the_same_graph(client):
 
 
 @pytest.mark.parametrize("path", [f"/data/{PERSON}.ttl", "/dumps/mha-kg.nt", "/.well-known/void",
-                                  "/sitemap.xml"])
+                                  "/sitemap.xml", "/sparql?query=SELECT+%3Fs+%7B%3Fs+a+%3Fo%7D+LIMIT+3"])
 def test_data_answers_revalidate_with_a_strong_etag(client, path):
     first = client.get(path)
     assert first.status_code == 200
@@ -82,6 +82,22 @@ def test_data_answers_revalidate_with_a_strong_etag(client, path):
     assert again.status_code == 304 and again.get_data() == b""
     assert client.get(path, headers={"If-Modified-Since": first.headers["Last-Modified"]}).status_code == 304
     assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_security_headers_fit_what_is_answered(client):
+    """A document says who may frame it and what it may load; a data answer, that it is not
+    to be sniffed. Both may be read from any origin."""
+    page = client.get("/", headers={"Accept": "text/html"})
+    data = client.get("/sparql", query_string={"query": "ASK {}"},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert page.mimetype == "text/html" and data.mimetype == "application/sparql-results+json"
+    for answer in (page, data):
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Access-Control-Allow-Origin"] == "*"
+        assert answer.headers["Cache-Control"] == "max-age=300"
+    assert page.headers["X-Frame-Options"] == "DENY" and page.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert not {"X-Frame-Options", "Referrer-Policy", "Content-Security-Policy"} & set(data.headers.keys())
 
 
 def test_pages_revalidate_with_a_weak_etag_per_url(client):

@@ -1,15 +1,14 @@
 """What every human page shares: local links, the footer's facts, alternates and timing.
 
 Not a page family itself: the application factory calls `install` once,
-which puts the `href` and `curie` filters, the footer context and the
-request timer on the app.
+which puts the `href` and `curie` filters and the footer context on the app.
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import Flask, Response, current_app, g, render_template, url_for
+from flask import Flask, Response, current_app, render_template, request, url_for
 from jinja2 import TemplateNotFound
 
 from ..publish.describe import curie
@@ -26,15 +25,11 @@ def install(app: Flask) -> None:
     app.add_template_filter(lambda iri: curie(iri, responses.kg().prefixes), "curie")
     app.context_processor(_footer_context)
     app.add_template_global(example_refusal)
-    app.before_request(_start_timer)
-
-
-def _start_timer() -> None:
-    g.started = time.perf_counter()
 
 
 def elapsed_ms() -> float:
-    return round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 1)
+    """Milliseconds since the request arrived (app.Request notes when)."""
+    return round((time.perf_counter() - request.started) * 1000, 1)
 
 
 def site_about() -> dict:

@@ -59,7 +59,11 @@ def per_store(name: str, make: Callable[[], T]) -> T:
 
 
 def respond(body: bytes, fmt: formats.Format, status: int = 200, **headers) -> Response:
+    """An answer in a negotiated format; a whole answer to a read carries its validators,
+    made here from the bytes at hand rather than read back from the response."""
     extra = [("Vary", "Accept"), *((name.replace("_", "-"), value) for name, value in headers.items())]
+    if status == 200 and request.environ["REQUEST_METHOD"] in READS:
+        extra += validators(fmt.media_type, lambda: body, fmt.content_type)
     return Response(body, status=status, headers=extra, content_type=fmt.content_type)
 
 
@@ -94,42 +98,59 @@ def error(exc: KGError) -> Response:
     return Response(exc.message + "\n", status=exc.status, content_type="text/plain; charset=utf-8")
 
 
-def standard_headers(response: Response) -> Response:
-    """The headers every answer carries, unless its view set its own.
+class CommonHeaders:
+    """WSGI middleware: the headers every answer carries, unless its view set its own.
 
-    Added in one `extend`: werkzeug checks every header value it is given, and setting
-    them one by one was half of this hook's time on an answer that takes a quarter of a
-    millisecond (a quarter of a cheap query's request).
+    Added to the list the application hands the server, as pairs made once: through
+    werkzeug's Headers each value is checked when it is set and again when the answer is
+    sent, and these five cost a twentieth of a cheap SPARQL query's request. The ones that
+    only mean something to a document a browser shows (who may frame it, what it may
+    load, what it tells the pages it links to) go on documents only.
     """
-    conf = settings()
+
+    def __init__(self, wsgi_app: Callable, settings: dict):
+        self.wsgi_app = wsgi_app
+        self.always = DATA_HEADERS + (CORS_HEADERS if settings["cors"] else ())
+        self.cache_control = (("Cache-Control", f"max-age={settings['default_cache_ttl']}"),)
+
+    def __call__(self, environ: dict, start_response: Callable):
+        readable = environ["REQUEST_METHOD"] in READS
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info=None):
+            present = {name.lower(): value for name, value in headers}
+            wanted = self.always
+            if present.get("content-type", "").partition(";")[0] in DOCUMENT_TYPES:
+                # A view that chose who may frame it (the reconciliation preview: anyone) gets
+                # no X-Frame-Options: DENY, which would say the opposite.
+                framing = "frame-ancestors" in present.get("content-security-policy", "")
+                wanted += DOCUMENT_HEADERS if framing else DOCUMENT_HEADERS + UNFRAMED
+            if readable and int(status[:3]) < 400:
+                wanted += self.cache_control
+            headers.extend(pair for pair in wanted if pair[0].lower() not in present)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
+
+
+#: The methods whose whole answers carry validators and a Cache-Control max-age.
+READS = ("GET", "HEAD")
+
+
+def cache_validators(response: Response) -> Response:
+    """ETag and Last-Modified on a whole 200 answer to a read that has none yet, and a 304
+    when the client's copy is current (see `validators`)."""
+    environ = request.environ
+    if response.status_code != 200 or environ["REQUEST_METHOD"] not in READS:
+        return response
+    if response.is_streamed:  # a file sent as it is read: send_file made its own
+        return response
     headers = response.headers
-    present = {name.lower() for name, _ in headers}
-    wanted = list(SECURITY_HEADERS)
-    if "content-security-policy" in present and "frame-ancestors" in headers["Content-Security-Policy"]:
-        # The view chose who may frame it (the reconciliation preview: anyone); X-Frame-Options: DENY
-        # would say the opposite.
-        wanted = [(name, value) for name, value in wanted if name != "X-Frame-Options"]
-    if conf["cors"]:
-        wanted += CORS_HEADERS
-    readable = request.method in ("GET", "HEAD")
-    if readable and response.status_code < 400:
-        wanted.append(("Cache-Control", f"max-age={conf['default_cache_ttl']}"))
-    mimetype = response.mimetype
-    if mimetype == "text/html":
-        wanted.append(("Content-Security-Policy", PAGE_POLICY))
-    cacheable = (readable and response.status_code == 200 and "etag" not in present
-                 and not response.is_streamed)
-    if cacheable:
-        wanted += validators(response, mimetype, "last-modified" in present)
-    headers.extend((name, value) for name, value in wanted if name.lower() not in present)
-    if cacheable and any(name in request.environ for name in CONDITIONAL_HEADERS):  # werkzeug's check
-        response.make_conditional(request)  # costs ~60 us: only when asked (If-None-Match ...): 304
+    if "ETag" not in headers:  # `respond` adds them to the answers it makes
+        headers.extend(validators(response.mimetype, response.get_data, response.content_type or "",
+                                  "Last-Modified" in headers))
+    if "HTTP_IF_NONE_MATCH" in environ or "HTTP_IF_MODIFIED_SINCE" in environ:
+        response.make_conditional(request)  # werkzeug's check costs ~60 us: only when asked
     return response
-
-
-#: If-None-Match and If-Modified-Since, as WSGI names them (looked up in the request's headers,
-#: a missing name costs a KeyError raised and caught).
-CONDITIONAL_HEADERS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
 def data_modified() -> datetime | None:
@@ -149,7 +170,8 @@ def _http_date(stamp: str) -> str:
     return http_date(_parse_utc(stamp))
 
 
-def validators(response: Response, mimetype: str, has_last_modified: bool = False) -> list[tuple[str, str]]:
+def validators(mimetype: str, body: Callable[[], bytes], content_type: str,
+               has_last_modified: bool = False) -> list[tuple[str, str]]:
     """ETag and Last-Modified, so caches can revalidate instead of fetching again.
 
     A page's footer says how long it took, so two renderings of the same data differ
@@ -163,10 +185,10 @@ def validators(response: Response, mimetype: str, has_last_modified: bool = Fals
     if not has_last_modified and build is not None and build.built_at:
         found.append(("Last-Modified", _http_date(build.built_at)))
     if mimetype != "text/html":
-        found.append(("ETag", f'"{hashlib.sha1(response.get_data()).hexdigest()}"'))
+        found.append(("ETag", f'"{hashlib.sha1(body()).hexdigest()}"'))
     elif build is not None:
         made_from = "|".join((__version__, build.fingerprint, build.built_at, _settings_digest(),
-                              request.full_path, response.content_type or ""))
+                              request.full_path, content_type))
         found.append(("ETag", f'W/"{hashlib.sha256(made_from.encode()).hexdigest()[:32]}"'))
     return found
 
@@ -179,9 +201,12 @@ def _settings_digest() -> str:
     return digest
 
 
-SECURITY_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"),
-                    ("X-Frame-Options", "DENY"))
-CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
-                ("Access-Control-Expose-Headers", "Content-Type, Link, X-Truncated, X-Elapsed-Ms"))
+#: Media types a browser shows as a document of this site.
+DOCUMENT_TYPES = frozenset({"text/html", "image/svg+xml"})
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
                "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+DATA_HEADERS = (("X-Content-Type-Options", "nosniff"),)
+DOCUMENT_HEADERS = (("Referrer-Policy", "no-referrer"), ("Content-Security-Policy", PAGE_POLICY))
+UNFRAMED = (("X-Frame-Options", "DENY"),)
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "Content-Type, Link, X-Truncated, X-Elapsed-Ms"))
