@@ -72,23 +72,42 @@ def markdown(results: dict) -> str:
             rows.append(row)
         rows.append(["**throughput, c=8 (req/s)**"] + [f"{servers[n]['throughput']['rps']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["throughput"]["rps"], scale["scale"], "rps"))
+        cold = cold_start(scale)
         rows.append(["**start-up (s)**"] + [_startup(n, servers[n]) for n in names]
-                    + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup"))
-        if {"mha-kg", "oxigraph"} <= set(names) and "cold_startup_cpu_s" in servers["mha-kg"]:
-            parts.append(_cold_line(servers["mha-kg"], servers["oxigraph"]))
+                    + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup", cold))
+        if cold is not None:
+            parts.append(_cold_line(cold))
         rows.append(["**peak memory (MB)**"] + [f"{servers[n]['peak_rss_mb']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["peak_rss_mb"], scale["scale"], "memory"))
         parts.append("\n".join("| " + " | ".join(r) + " |" for r in rows) + "\n")
     return "\n".join(parts)
 
 
-def _cold_line(ours: dict, theirs: dict) -> str:
-    """The cold start against the Oxigraph server's load, wall and CPU (issue 18's comparison)."""
-    wall = ours["cold_startup_s"] / theirs["startup_s"] if theirs["startup_s"] else 0
-    cpu = ours["cold_startup_cpu_s"] / theirs["startup_cpu_s"] if theirs.get("startup_cpu_s") else 0
-    return (f"Cold start against the Oxigraph server's load and start: {ours['cold_startup_s']:.2f} s "
-            f"against {theirs['startup_s']:.2f} s wall ({wall:.2f}×), {ours['cold_startup_cpu_s']:.1f} s "
-            f"against {theirs.get('startup_cpu_s', 0):.1f} s of CPU ({cpu:.2f}×).\n")
+def cold_start(scale: dict) -> dict | None:
+    """mha-kg's cold start against the Oxigraph server's load and start (issue 18's comparison):
+    the median of the alternating pairs when the run timed some, else the run's one cold start."""
+    pairs = scale.get("cold_pairs")
+    if pairs:
+        ranked = sorted(pairs, key=lambda pair: pair["mha_kg_s"] / pair["oxigraph_s"])
+        return {**ranked[len(ranked) // 2], "pairs": pairs}  # of an even count, the higher
+    ours, theirs = scale["servers"].get("mha-kg", {}), scale["servers"].get("oxigraph", {})
+    if "cold_startup_s" not in ours or "startup_s" not in theirs:
+        return None
+    return {"mha_kg_s": ours["cold_startup_s"], "mha_kg_cpu_s": ours.get("cold_startup_cpu_s", 0),
+            "oxigraph_s": theirs["startup_s"], "oxigraph_cpu_s": theirs.get("startup_cpu_s", 0),
+            "pairs": []}
+
+
+def _cold_line(cold: dict) -> str:
+    wall = cold["mha_kg_s"] / cold["oxigraph_s"]
+    cpu = cold["mha_kg_cpu_s"] / cold["oxigraph_cpu_s"] if cold["oxigraph_cpu_s"] else 0
+    pairs = cold["pairs"]
+    ratios = ", ".join(f"{pair['mha_kg_s'] / pair['oxigraph_s']:.2f}×" for pair in pairs)
+    how = (f"the median of {len(pairs)} pairs started one after the other, in alternating order "
+           f"(each pair: {ratios})" if pairs else "once")
+    return (f"Cold start against the Oxigraph server's load and start, {how}: {cold['mha_kg_s']:.2f} s "
+            f"against {cold['oxigraph_s']:.2f} s wall ({wall:.2f}×), {cold['mha_kg_cpu_s']:.1f} s "
+            f"against {cold['oxigraph_cpu_s']:.1f} s of CPU ({cpu:.2f}×).\n")
 
 
 def _build(seconds: dict) -> str:
@@ -106,16 +125,18 @@ def _startup(name: str, server: dict) -> str:
     return f"{server['startup_s']:.2f}{cpu}"
 
 
-def _startup_met(ours: dict, theirs: dict, scale: float) -> str:
+def _startup_met(ours: dict, cold: dict | None, scale: float) -> str:
     """A restart under 2 s at every scale; a cold start (validation and OWL-RL included) under 3 s at
     scale 100 and within 2x of the Oxigraph server's load at scale 1000 and above (issue 18)."""
-    cold = ours.get("cold_startup_s", 0)
-    met = ours["startup_s"] < 2 and (scale != 100 or cold < 3) and \
-        (scale < 1000 or cold <= 2 * theirs["startup_s"])
+    met = ours["startup_s"] < 2
+    if cold is not None and scale == 100:
+        met = met and cold["mha_kg_s"] < 3
+    if cold is not None and scale >= 1000:
+        met = met and cold["mha_kg_s"] <= 2 * cold["oxigraph_s"]
     return "yes" if met else "**no**"
 
 
-def _extra(names, servers, value, scale, kind) -> list[str]:
+def _extra(names, servers, value, scale, kind, cold: dict | None = None) -> list[str]:
     cells = []
     if {"mha-kg", "oxigraph"} <= set(names):
         ours, theirs = value(servers["mha-kg"]), value(servers["oxigraph"])
@@ -125,7 +146,7 @@ def _extra(names, servers, value, scale, kind) -> list[str]:
         elif kind == "memory" and scale >= 1000:  # the issue sets memory's target at scale 1000
             cells.append("yes" if ours <= 2 * theirs else "**no**")
         elif kind == "startup":
-            cells.append(_startup_met(servers["mha-kg"], servers["oxigraph"], scale))
+            cells.append(_startup_met(servers["mha-kg"], cold, scale))
         else:
             cells.append("–")
     if {"mha-kg", "rdflib-endpoint"} <= set(names):

@@ -1,8 +1,9 @@
 """`make bench`: mha-kg serve, the Oxigraph server, the floor and rdflib-endpoint, side by side in one run.
 
 For each scale: generate the synthetic project, start mha-kg cold (parse,
-infer, validate, persist), restart it warm, dump what it serves as N-Quads,
-start the other two on that file, then measure the p50 and p99 latency of
+infer, validate, persist), dump what it serves as N-Quads, time cold starts of
+mha-kg and the Oxigraph server in alternating pairs, restart mha-kg warm,
+start the others on that file, then measure the p50 and p99 latency of
 every query at concurrency 1 (mha-kg and Oxigraph in turns, request by
 request, so both see the same moments of a shared machine), each server's
 throughput of the mixed workload at concurrency 8 on its own, and the peak
@@ -104,6 +105,8 @@ def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
     nquads = work / "data.nq"
     dump_nquads(state, nquads)
     print(f"scale {scale}: {result['triples']} triples; build {build['seconds']}", flush=True)
+    if {"mha-kg", "oxigraph"} <= set(args.servers) and args.cold_pairs:
+        result["cold_pairs"] = cold_pairs(project, nquads, work, args.cold_pairs)
     starters = {"mha-kg": lambda: servers.start_mha_kg(project, state, work),  # the warm restart
                 "oxigraph": lambda: servers.start_oxigraph(nquads, work),
                 "floor": lambda: servers.start_floor(state, work),
@@ -131,6 +134,29 @@ def run_scale(scale: float, args, queries: dict[str, str], work: Path) -> dict:
             entry["peak_rss_mb"] = round(server.peak_rss / 2**20, 1)
             result["servers"][server.name] = entry
     return result
+
+
+def cold_pairs(project: Path, nquads: Path, work: Path, pairs: int) -> list[dict]:
+    """mha-kg's cold start (an empty state folder each time) and the Oxigraph server's load and
+    start, one right after the other, `pairs` times, in alternating order: a slow spell of the
+    shared machine falls on both of a pair, and the median of the pairs' ratios sets it aside."""
+    found = []
+    for turn in range(pairs):
+        state = work / f"cold-state-{turn}"
+        measured = {}
+        order = ("mha-kg", "oxigraph") if turn % 2 == 0 else ("oxigraph", "mha-kg")
+        for name in order:
+            running = (servers.start_mha_kg(project, state, work) if name == "mha-kg"
+                       else servers.start_oxigraph(nquads, work))
+            running.stop()
+            measured[name] = (running.startup_s, running.startup_cpu_s)
+        shutil.rmtree(state, ignore_errors=True)
+        pair = {"mha_kg_s": measured["mha-kg"][0], "mha_kg_cpu_s": measured["mha-kg"][1],
+                "oxigraph_s": measured["oxigraph"][0], "oxigraph_cpu_s": measured["oxigraph"][1]}
+        found.append(pair)
+        print(f"  cold pair {turn + 1}: mha-kg {pair['mha_kg_s']} s, Oxigraph {pair['oxigraph_s']} s "
+              f"({pair['mha_kg_s'] / pair['oxigraph_s']:.2f}x)", flush=True)
+    return found
 
 
 def _round(value: float | None) -> float | None:
@@ -175,6 +201,8 @@ def parse_args(argv=None):
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=5,
                         help="Turns the servers take at the throughput run when every query is cheap.")
+    parser.add_argument("--cold-pairs", type=int, default=int(os.environ.get("COLD_PAIRS", 3)),
+                        help="Cold starts of mha-kg and the Oxigraph server, side by side in turns.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs")
