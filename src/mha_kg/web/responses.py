@@ -103,9 +103,9 @@ class CommonHeaders:
 
     Added to the list the application hands the server, as pairs made once: through
     werkzeug's Headers each value is checked when it is set and again when the answer is
-    sent, and these five cost a twentieth of a cheap SPARQL query's request. The ones that
-    only mean something to a document a browser shows (who may frame it, what it may
-    load, what it tells the pages it links to) go on documents only.
+    sent (29,000 instructions of a cheap SPARQL request's 2.3 million, counted with
+    callgrind). The ones that only mean something to a document a browser shows (who may
+    frame it, what it may load, what it tells the pages it links to) go on documents only.
     """
 
     def __init__(self, wsgi_app: Callable, settings: dict):
@@ -130,10 +130,6 @@ class CommonHeaders:
             return start_response(status, headers, exc_info)
 
         return self.wsgi_app(environ, start)
-
-
-#: The methods whose whole answers carry validators and a Cache-Control max-age.
-READS = ("GET", "HEAD")
 
 
 def cache_validators(response: Response) -> Response:
@@ -201,6 +197,8 @@ def _settings_digest() -> str:
     return digest
 
 
+#: The methods whose whole answers carry validators and a Cache-Control max-age.
+READS = ("GET", "HEAD")
 #: Media types a browser shows as a document of this site.
 DOCUMENT_TYPES = frozenset({"text/html", "image/svg+xml"})
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
