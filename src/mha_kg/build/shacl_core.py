@@ -434,8 +434,12 @@ def _rows(store, check: Check, convert) -> list[tuple]:
 
 
 def _matches(check: Check, value) -> bool:
-    text = check.component.value_node_to_string(value)
-    return bool(check.pattern.match(text) or check.pattern.search(text))
+    return _found(check.pattern, check.component.value_node_to_string(value))
+
+
+def _found(pattern: re.Pattern, text: str) -> bool:
+    """sh:pattern's test, as pyshacl makes it."""
+    return bool(pattern.match(text) or pattern.search(text))
 
 
 _PLAIN = {str(XSD.string), str(RDF.langString)}
@@ -446,7 +450,7 @@ def _matches_as_stored(pattern: re.Pattern, term) -> bool:
     it (the IRI, the string); other terms (typed literals, whose lexical form rdflib may
     normalise) are left to `_matches`."""
     if isinstance(term, ox.NamedNode) or (isinstance(term, ox.Literal) and term.datatype.value in _PLAIN):
-        return bool(pattern.match(term.value) or pattern.search(term.value))
+        return _found(pattern, term.value)
     return False
 
 
