@@ -58,9 +58,11 @@ def _disk_quads(info: store.BuildInfo) -> set[ox.Quad]:
         del disk
 
 
+@pytest.mark.parametrize("loaders", [1, 3], ids=["one-loader", "three-loaders"])
 @pytest.mark.parametrize("data", [WITH_BLANKS, BLANKS_NOT_INFERRED, WITHOUT_BLANKS],
                          ids=["blank-nodes", "blank-nodes-not-inferred", "iris-only"])
-def test_the_disk_store_holds_the_files_and_their_closure(tmp_path, data):
+def test_the_disk_store_holds_the_files_and_their_closure(tmp_path, monkeypatch, data, loaders):
+    monkeypatch.setattr(store, "INFERRED_LOADERS", loaders)
     inputs = _inputs(tmp_path, data)
     quads = _disk_quads(store.ensure(inputs, tmp_path / "state"))
     inferred = ox.NamedNode(graph_iri(inputs.base, "inferred"))
@@ -75,6 +77,17 @@ def test_the_disk_store_holds_the_files_and_their_closure(tmp_path, data):
     agent = ox.NamedNode("http://example.org/Agent")
     typed = {t.subject for t in closure if t.object == agent}
     assert typed == {q.object for q in asserted if q.predicate == knows}
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 50])
+def test_the_inferred_n_triples_are_cut_at_line_ends_into_pieces_that_add_up(parts):
+    text = b"".join(b"<http://example.org/s%d> <http://example.org/p> \"%s\" .\n" % (i, b"x" * i)
+                    for i in range(20))
+    pieces = store._split_lines(text, parts)
+    assert b"".join(pieces) == text
+    assert 1 <= len(pieces) <= parts and (parts == 1 or len(pieces) > 1)
+    assert all(piece.endswith(b"\n") for piece in pieces)
+    assert store._split_lines(b"", parts) == []
 
 
 def test_a_file_that_does_not_parse_leaves_no_store(tmp_path):

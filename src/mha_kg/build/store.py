@@ -55,6 +55,10 @@ from . import changesets, dataset, infer, terms, validate
 Log = Callable[[str], None]
 KEEP_STORES = 3
 ASSERTED_GRAPHS = ("ontology", "data", "links", "memberships", "enrichment")
+#: Oxigraph loaders that copy the inferred graph to disk at once, one a core. A loader
+#: parses on its caller's thread and then sorts on one more, so one load alone left a
+#: core idle for the last 3-4 s of a cold start at scale 1000 (docs/performance.md).
+INFERRED_LOADERS = max(2, os.cpu_count() or 1)
 
 
 @dataclass
@@ -526,9 +530,9 @@ class _Writer:
     consistent. Blank nodes the inferred graph does not name may take other
     labels on disk than in memory: nothing joins the two. What Oxigraph itself
     wrote is loaded without checking it again, and the inferred graph is
-    loaded as soon as it is complete, beside the files if they are still
-    loading (two of Oxigraph's loaders may fill one store at once): the copy
-    to disk is the longest chain of a cold start. Not a forked process:
+    loaded as soon as it is complete, in `INFERRED_LOADERS` pieces at once,
+    beside the files if they are still loading (Oxigraph's loaders may fill
+    one store together): the copy to disk is the longest chain of a cold start. Not a forked process:
     RocksDB keeps process-wide state (background threads) a fork does not
     carry, and a forked writer was seen to hang.
     """
@@ -543,7 +547,7 @@ class _Writer:
         self._parts: queue.SimpleQueue[Callable[[], object] | None] = queue.SimpleQueue()
         self._disk: ox.Store | None = None  # opened and closed on the writing thread
         self._opened = threading.Event()  # set once the store is open (or could not be)
-        self._beside: threading.Thread | None = None  # the inferred graph's load, beside the files'
+        self._beside: list[threading.Thread] = []  # the inferred graph's loads, beside the files'
         self._from_files = False
         self._ended = False
         self._thread = threading.Thread(target=self._run, name="store-writer", daemon=True)
@@ -569,9 +573,10 @@ class _Writer:
             whole = store.dump(format=ox.RdfFormat.N_QUADS)
             self._parts.put(lambda: self._disk.bulk_load(whole, format=ox.RdfFormat.N_QUADS, lenient=True))
         elif any(inferred):
-            self._beside = threading.Thread(target=self._load_beside, args=(b"".join(inferred), name),
-                                            name="store-writer-inferred", daemon=True)
-            self._beside.start()
+            for part in _split_lines(b"".join(inferred), INFERRED_LOADERS):
+                self._beside.append(threading.Thread(target=self._load_beside, args=(part, name),
+                                                     name="store-writer-inferred", daemon=True))
+                self._beside[-1].start()
         self._end()
 
     def finish(self) -> None:
@@ -622,8 +627,20 @@ class _Writer:
             self.checksums = checksums(self.target)
 
     def _join_beside(self) -> None:
-        if self._beside is not None:
-            self._beside.join()
+        for thread in self._beside:
+            thread.join()
+
+
+def _split_lines(text: bytes, parts: int) -> list[bytes]:
+    """`text` cut at line ends into at most `parts` pieces of about the same size."""
+    pieces, start = [], 0
+    for part in range(1, parts):
+        end = text.find(b"\n", max(start, len(text) * part // parts)) + 1
+        if end <= start:
+            break
+        pieces.append(text[start:end])
+        start = end
+    return [*pieces, text[start:]] if start < len(text) else pieces
 
 
 def _let_go(held: list) -> None:
