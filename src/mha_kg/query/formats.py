@@ -294,6 +294,22 @@ def write_triples(triples: Iterable, fmt: Format, prefixes: dict[str, str] | Non
     return _serialise(plain, fmt, (prefixes or {}) if fmt.name == "turtle" else None)
 
 
+def writes_without_prefixes(fmt: Format) -> bool:
+    """Whether `write_triples` gives this format no prefixes, so Oxigraph's own writer of a
+    query's answer writes what it would (Turtle and TriG are written with prefixes)."""
+    return fmt.oxigraph is not None and fmt.name not in ("turtle", "trig")
+
+
+def write_answer(answer: ox.QueryTriples, fmt: Format) -> bytes:
+    """A graph query's answer in `fmt` by Oxigraph's writer, read in one call; a term the
+    format cannot carry is the same 406 as from `write_triples`."""
+    try:
+        return answer.serialize(format=fmt.oxigraph)
+    except OSError as exc:
+        raise not_acceptable(f"{fmt.label} cannot carry this graph ({exc}); ask for Turtle or "
+                             "N-Triples") from None
+
+
 def _serialise(items: list, fmt: Format, prefixes: dict[str, str] | None) -> bytes:
     """Oxigraph's writer; a format that cannot carry a term (JSON-LD and RDF 1.2 triple
     terms) is a 406 naming the formats that can, not a 500."""
