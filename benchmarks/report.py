@@ -72,6 +72,9 @@ def markdown(results: dict) -> str:
             rows.append(row)
         rows.append(["**throughput, c=8 (req/s)**"] + [f"{servers[n]['throughput']['rps']:,}" for n in names]
                     + _extra(names, servers, lambda s: s["throughput"]["rps"], scale["scale"], "rps"))
+        turns = _turns_line(servers)
+        if turns:
+            parts.append(turns)
         cold = cold_start(scale)
         rows.append(["**start-up (s)**"] + [_startup(n, servers[n]) for n in names]
                     + _extra(names, servers, lambda s: s["startup_s"], scale["scale"], "startup", cold))
@@ -108,6 +111,17 @@ def _cold_line(cold: dict) -> str:
     return (f"Cold start against the Oxigraph server's load and start, {how}: {cold['mha_kg_s']:.2f} s "
             f"against {cold['oxigraph_s']:.2f} s wall ({wall:.2f}×), {cold['mha_kg_cpu_s']:.1f} s "
             f"against {cold['oxigraph_cpu_s']:.1f} s of CPU ({cpu:.2f}×).\n")
+
+
+def _turns_line(servers: dict) -> str | None:
+    """mha-kg's throughput against the floor's in each turn they took: how far the shared
+    machine moved the ratio, beside the ratio of the totals that the target is read from."""
+    ours, floor = (servers.get(name, {}).get("throughput", {}).get("turns") for name in ("mha-kg", "floor"))
+    if not ours or not floor or len(ours) < 2:
+        return None
+    ratios = ", ".join(f"{a / b:.2f}×" if b else "–" for a, b in zip(ours, floor, strict=True))
+    return (f"Throughput against the floor, turn by turn ({len(ours)} turns, the servers one after "
+            f"the other in each): {ratios}; over all {sum(ours) / sum(floor):.2f}×.\n")
 
 
 def _build(seconds: dict) -> str:

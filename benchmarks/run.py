@@ -72,20 +72,21 @@ def measure(running: list[servers.Running], queries: dict[str, str], args) -> di
     # on all of them; slow ones (a slice would end inside a request): one run each
     slow = any((q["p50_ms"] or 0) > 100 for entries in per_query.values() for q in entries.values())
     rounds = 1 if slow or len(running) == 1 else args.rounds
-    totals = {server.name: {"requests": 0, "errors": 0} for server in running}
+    turns: dict[str, list[int]] = {server.name: [] for server in running}
+    errors = dict.fromkeys(turns, 0)
     for _ in range(rounds):
         for server in running:
             load = driver.throughput(server.url, mixes[server.name], args.concurrency,
                                      args.seconds / rounds, args.timeout)
-            totals[server.name]["requests"] += load["requests"]
-            totals[server.name]["errors"] += load["errors"]
+            turns[server.name].append(load["requests"])
+            errors[server.name] += load["errors"]
     measured = {}
     for server in running:
-        done = totals[server.name]
-        load = {**done, "seconds": args.seconds, "rounds": rounds,
-                "rps": round(done["requests"] / args.seconds, 1)}
+        done = sum(turns[server.name])
+        load = {"requests": done, "errors": errors[server.name], "seconds": args.seconds,
+                "rounds": rounds, "turns": turns[server.name], "rps": round(done / args.seconds, 1)}
         print(f"  {server.name:16} throughput at concurrency {args.concurrency}: {load['rps']} req/s "
-              f"({load['errors']} errors, {rounds} turns)", flush=True)
+              f"({load['errors']} errors, {rounds} turns: {turns[server.name]})", flush=True)
         measured[server.name] = {"queries": per_query[server.name], "throughput": load}
     return measured
 
@@ -199,7 +200,7 @@ def parse_args(argv=None):
     parser.add_argument("--seconds", type=float, default=float(os.environ.get("SECONDS_LOAD", 10)),
                         help="Duration of the throughput run.")
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=5,
+    parser.add_argument("--rounds", type=int, default=10,
                         help="Turns the servers take at the throughput run when every query is cheap.")
     parser.add_argument("--cold-pairs", type=int, default=int(os.environ.get("COLD_PAIRS", 3)),
                         help="Cold starts of mha-kg and the Oxigraph server, side by side in turns.")

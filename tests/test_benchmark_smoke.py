@@ -21,7 +21,7 @@ def test_generator_is_deterministic_and_scales(tmp_path):
 def test_benchmark_smoke_run_produces_the_table_and_plot(tmp_path):
     results = run.main(["--scales", "0.2", "--servers", "mha-kg,oxigraph,floor", "--samples", "3",
                         "--budget", "0.5", "--seconds", "1", "--concurrency", "2", "--timeout", "20",
-                        "--cold-pairs", "2",
+                        "--cold-pairs", "2", "--rounds", "3",
                         "--out", str(tmp_path / "results"), "--docs", str(tmp_path / "docs")])
     saved = json.loads(next((tmp_path / "results").glob("*.json")).read_text())
     assert saved["scales"][0]["triples"] == results["scales"][0]["triples"] > 1000
@@ -32,6 +32,8 @@ def test_benchmark_smoke_run_produces_the_table_and_plot(tmp_path):
         assert set(server["queries"]) == set(queries)
         assert all(q["errors"] == 0 and q["samples"] > 0 for q in server["queries"].values()), name
         assert server["throughput"]["requests"] > 0 and server["throughput"]["errors"] == 0
+        assert len(server["throughput"]["turns"]) == 3 and sum(server["throughput"]["turns"]) == \
+            server["throughput"]["requests"]
         assert server["peak_rss_mb"] > 0
     pairs = saved["scales"][0]["cold_pairs"]  # cold starts side by side, in turns
     assert len(pairs) == 2 and all(p["mha_kg_s"] > 0 and p["oxigraph_s"] > 0 for p in pairs)
@@ -39,4 +41,5 @@ def test_benchmark_smoke_run_produces_the_table_and_plot(tmp_path):
     assert report.START in page and "| 12-ask |" in page and "mha-kg ÷ Oxigraph" in page
     assert "the median of 2 pairs started one after the other" in page
     assert "mha-kg ÷ floor" in page
+    assert "Throughput against the floor, turn by turn (3 turns" in page
     assert (tmp_path / "docs" / "img" / "benchmark.png").stat().st_size > 1000
