@@ -92,7 +92,7 @@ def _written_by_oxigraph(result, job: Job) -> tuple | None:
 
     Reading an answer row by row costs more than the rows: Oxigraph lets go of the
     interpreter lock for each one and takes it back, and under load every time is a
-    chance for another thread to take it. A 30-triple DESCRIBE read triple by triple
+    chance for another thread to take it. A 17-triple DESCRIBE read triple by triple
     cost 48 context switches a request at 8 clients against 20 written at once.
     """
     from . import formats
