@@ -532,9 +532,9 @@ class _Writer:
     wrote is loaded without checking it again, and the inferred graph is
     loaded as soon as it is complete, in `INFERRED_LOADERS` pieces at once,
     beside the files if they are still loading (Oxigraph's loaders may fill
-    one store together): the copy to disk is the longest chain of a cold start. Not a forked process:
-    RocksDB keeps process-wide state (background threads) a fork does not
-    carry, and a forked writer was seen to hang.
+    one store together): the copy to disk is the longest chain of a cold
+    start. Not a forked process: RocksDB keeps process-wide state (background
+    threads) a fork does not carry, and a forked writer was seen to hang.
     """
 
     def __init__(self, target: Path, optimized: bool):

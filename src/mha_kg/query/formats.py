@@ -278,6 +278,10 @@ def write_results(result: QueryResult, fmt: Format) -> bytes:
 
 # ---------------------------------------------------------------- graph writers
 
+#: The graph formats written with the caller's prefixes; the others have no use for them.
+PREFIXED = frozenset({"turtle", "trig"})
+
+
 def write_triples(triples: Iterable, fmt: Format, prefixes: dict[str, str] | None = None,
                   context: dict | None = None) -> bytes:
     """Serialise triples; JSON-LD is compacted with `context` when one is given."""
@@ -287,36 +291,31 @@ def write_triples(triples: Iterable, fmt: Format, prefixes: dict[str, str] | Non
     if fmt.name == "jsonld" and context is not None:
         return compact_jsonld(triples, context)
     if fmt.kind == "dataset":
-        quads = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
+        items = [t if isinstance(t, ox.Quad) else ox.Quad(t.subject, t.predicate, t.object)
                  for t in triples]
-        return _serialise(quads, fmt, prefixes or {})
-    plain = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
-    return _serialise(plain, fmt, (prefixes or {}) if fmt.name == "turtle" else None)
+    else:
+        items = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
+    if fmt.name in PREFIXED:
+        return _written(lambda: ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes or {}), fmt)
+    return _written(lambda: ox.serialize(items, format=fmt.oxigraph), fmt)
 
 
 def writes_without_prefixes(fmt: Format) -> bool:
     """Whether `write_triples` gives this format no prefixes, so Oxigraph's own writer of a
-    query's answer writes what it would (Turtle and TriG are written with prefixes)."""
-    return fmt.oxigraph is not None and fmt.name not in ("turtle", "trig")
+    query's answer writes what it would."""
+    return fmt.oxigraph is not None and fmt.name not in PREFIXED
 
 
 def write_answer(answer: ox.QueryTriples, fmt: Format) -> bytes:
-    """A graph query's answer in `fmt` by Oxigraph's writer, read in one call; a term the
-    format cannot carry is the same 406 as from `write_triples`."""
-    try:
-        return answer.serialize(format=fmt.oxigraph)
-    except OSError as exc:
-        raise not_acceptable(f"{fmt.label} cannot carry this graph ({exc}); ask for Turtle or "
-                             "N-Triples") from None
+    """A graph query's answer in `fmt` by Oxigraph's writer, read in one call."""
+    return _written(lambda: answer.serialize(format=fmt.oxigraph), fmt)
 
 
-def _serialise(items: list, fmt: Format, prefixes: dict[str, str] | None) -> bytes:
-    """Oxigraph's writer; a format that cannot carry a term (JSON-LD and RDF 1.2 triple
-    terms) is a 406 naming the formats that can, not a 500."""
+def _written(write: Callable[[], bytes], fmt: Format) -> bytes:
+    """What Oxigraph's writer writes; a format that cannot carry a term (JSON-LD and RDF 1.2
+    triple terms) is a 406 naming the formats that can, not a 500."""
     try:
-        if prefixes is None:
-            return ox.serialize(items, format=fmt.oxigraph)
-        return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes)
+        return write()
     except OSError as exc:
         raise not_acceptable(f"{fmt.label} cannot carry this graph ({exc}); ask for Turtle or "
                              "N-Triples") from None
